@@ -1,0 +1,35 @@
+# Two commands: `make demo` and `make test`. Both create .venv from PyPI when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+DEMO_OUT ?= results/demo
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PIP) install -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/scoresim run default --out $(DEMO_OUT)
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check scoresim tests examples benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/bench_society.py
+
+clean:
+	rm -rf $(VENV) results .mypy_cache .ruff_cache .pytest_cache

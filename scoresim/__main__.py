@@ -1,0 +1,5 @@
+"""``python -m scoresim`` runs the command-line interface."""
+
+from scoresim.cli import main
+
+main()

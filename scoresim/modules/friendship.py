@@ -1,0 +1,83 @@
+"""Friendship turnover: ties fade at random and new ones close triangles."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from scoresim.engine.module import Measure, Module, Params, Phase
+from scoresim.engine.registry import register
+from scoresim.engine.simulation import Simulation
+from scoresim.society.network import Network, normalise_pairs
+
+
+class FriendshipParams(Params):
+    """Parameters of ordinary tie turnover (monthly)."""
+
+    fade_rate: float = Field(0.004, ge=0, le=1, description="chance a tie fades in a month")
+    closure_rate: float = Field(
+        0.08, ge=0, le=1, description="chance a citizen befriends a friend of a friend"
+    )
+
+
+def friend_of_friend(
+    net: Network, who: NDArray[np.int64], u1: NDArray[np.float64], u2: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """For each citizen in ``who``, a random friend's random friend (-1 where none).
+
+    Args:
+        net: The network.
+        who: Citizens looking for a new tie.
+        u1: Uniform draws choosing the friend, one per citizen in ``who``.
+        u2: Uniform draws choosing the friend's friend.
+    """
+    deg = net.degree()
+    out = np.full(who.size, -1, dtype=np.int64)
+    has = deg[who] > 0
+    w = who[has]
+    j = net.indices[net.indptr[w] + (u1[has] * deg[w]).astype(np.int64)].astype(np.int64)
+    k = net.indices[net.indptr[j] + (u2[has] * deg[j]).astype(np.int64)].astype(np.int64)
+    out[has] = np.where(k != w, k, -1)
+    return out
+
+
+@register
+class Friendship(Module):
+    """Ties fade at a constant rate; citizens befriend friends of friends (triadic closure).
+
+    This is the score-blind baseline of network change, present in every society; the scoring
+    system's own tie cutting comes on top of it.
+    """
+
+    name = "friendship"
+    phase = Phase.SOCIAL_RESPONSE
+    order = 200  # after score-driven responses in the same phase
+    Params = FriendshipParams
+    pars: FriendshipParams
+    measures = (
+        Measure("ties_faded", "ties that faded this month"),
+        Measure("ties_formed", "new ties between friends of friends this month"),
+    )
+
+    def step(self, sim: Simulation) -> None:
+        """Queue fading ties and new triadic ties."""
+        net, t, n = sim.network, sim.t, sim.n
+        alive = sim.people["alive"].astype(bool)
+        src = net.sources()
+        upper = net.indices > src
+        # One draw per directed entry; only the (u < v) entry of each tie decides.
+        fade = upper & (sim.stream(self, "fade").uniform(t, src.size) < self.pars.fade_rate)
+        net.cut(src[fade], net.indices[fade])
+        seekers = np.flatnonzero(
+            alive & sim.stream(self, "seek").bernoulli(t, self.pars.closure_rate, n)
+        )
+        u = sim.stream(self, "pick").uniform(t, 2 * n).reshape(n, 2)[seekers]
+        target = friend_of_friend(net, seekers, u[:, 0], u[:, 1])
+        ok = target >= 0
+        ok[ok] = alive[target[ok]]
+        a, b = normalise_pairs(seekers[ok], target[ok], n)
+        new = ~net.has_ties(a, b)
+        net.add(a[new], b[new])
+        sim.record("ties_faded", float(np.count_nonzero(fade)))
+        sim.record("ties_formed", float(np.count_nonzero(new)))

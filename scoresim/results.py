@@ -1,0 +1,132 @@
+"""What a run produces, and how it is written: Parquet measures and a JSON manifest."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from scoresim.scenario import Scenario
+
+__all__ = ["RunResult", "atomic_write", "read_measures"]
+
+MEASURES_FILE = "measures.parquet"
+MANIFEST_FILE = "run.json"
+SNAPSHOT_DIR = "snapshots"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` through a temporary file in the same directory, then rename it.
+
+    A reader sees the old file or the complete new one, never a half-written one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class RunResult:
+    """Measures by step, optional per-citizen snapshots, and provenance of one run."""
+
+    scenario: Scenario
+    steps: NDArray[np.int32]
+    measures: dict[str, NDArray[np.float64]]
+    snapshots: dict[int, dict[str, NDArray[Any]]] = field(default_factory=dict)
+    code_version: str = ""
+    scenario_hash: str = ""
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def seed(self) -> int:
+        """The run's seed."""
+        return self.scenario.seed
+
+    def final(self) -> dict[str, float]:
+        """Each measure's last reported value (yearly measures: their last year's)."""
+        out: dict[str, float] = {}
+        for name, col in self.measures.items():
+            seen = col[~np.isnan(col)]
+            out[name] = float(seen[-1]) if seen.size else math.nan
+        return out
+
+    def provenance(self) -> dict[str, Any]:
+        """Scenario name and hash, seed, code version, steps and timings."""
+        return {
+            "scenario": self.scenario.name,
+            "scenario_hash": self.scenario_hash,
+            "seed": self.seed,
+            "code_version": self.code_version,
+            "steps": int(self.steps.size),
+            "agents": self.scenario.society.agents,
+            "started": self.started,
+            "finished": self.finished,
+            "elapsed_s": round(self.finished - self.started, 3),
+        }
+
+    def to_arrow(self) -> pa.Table:
+        """Measures as an Arrow table: step, year, month, then one column per measure."""
+        cols: dict[str, Any] = {
+            "step": pa.array(self.steps, pa.int32()),
+            "year": pa.array(self.steps // 12, pa.int32()),
+            "month": pa.array(self.steps % 12 + 1, pa.int8()),
+        }
+        cols.update({k: pa.array(v, pa.float64()) for k, v in self.measures.items()})
+        meta = {
+            "scoresim.scenario": self.scenario.model_dump_json(),
+            **{f"scoresim.{k}": str(v) for k, v in self.provenance().items()},
+        }
+        return pa.table(cols).replace_schema_metadata(meta)
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write ``measures.parquet``, snapshots and ``run.json`` (last) into ``out_dir``.
+
+        Every file is written atomically; the manifest goes last, so a directory with a
+        manifest holds a complete run.
+
+        Returns:
+            The path of the measures file.
+        """
+        out = Path(out_dir)
+        table = self.to_arrow()
+        target = out / MEASURES_FILE
+        atomic_write(target, lambda p: pq.write_table(table, p))
+        for step, arrays in sorted(self.snapshots.items()):
+            snap = pa.table({k: pa.array(v) for k, v in arrays.items()})
+            path = out / SNAPSHOT_DIR / f"step-{step:06d}.parquet"
+            atomic_write(path, lambda p, t=snap: pq.write_table(t, p))
+        manifest = {
+            **self.provenance(),
+            "status": "complete" if self.steps.size == self.scenario.steps else "partial",
+            "final": {k: (None if math.isnan(v) else v) for k, v in self.final().items()},
+            "scenario_definition": self.scenario.model_dump(mode="json"),
+        }
+        atomic_write(
+            out / MANIFEST_FILE,
+            lambda p: p.write_text(json.dumps(manifest, indent=2), encoding="utf-8"),
+        )
+        return target
+
+
+def read_measures(path: str | Path) -> pa.Table:
+    """Read a measures file (or the one in a run directory)."""
+    p = Path(path)
+    return pq.read_table(p / MEASURES_FILE if p.is_dir() else p)

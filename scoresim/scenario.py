@@ -1,0 +1,356 @@
+"""Scenario files: TOML validated into typed, frozen models with unknown keys rejected."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from scoresim.engine import registry
+from scoresim.errors import ScenarioError
+
+__all__ = [
+    "EdgeListNetwork",
+    "PeopleSpec",
+    "RecordSpec",
+    "Scenario",
+    "SocietySpec",
+    "SyntheticNetwork",
+    "load_scenario",
+    "parse_scenario",
+]
+
+PRESET_DIR = Path(__file__).parent / "presets"
+DEFAULT_AGENTS = 10_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PeopleSpec(_Strict):
+    """How synthetic citizens' attributes are drawn."""
+
+    income_median: float = Field(9000.0, gt=0, le=1e7, description="median yearly income, USD")
+    income_sigma: float = Field(0.7, ge=0, le=3, description="log-sd of income")
+    assets_to_income: float = Field(
+        2.0, gt=0, le=100, description="median ratio of assets to yearly income"
+    )
+    assets_sigma: float = Field(1.0, ge=0, le=4, description="log-sd of the assets ratio")
+    age_min: int = Field(18, ge=0, le=119, description="youngest citizen's age, years")
+    age_max: int = Field(80, ge=1, le=120, description="oldest citizen's age, years")
+    independence_a: float = Field(2.0, gt=0, le=100, description="Beta a of independence")
+    independence_b: float = Field(2.0, gt=0, le=100, description="Beta b of independence")
+    dissenter_share: float = Field(
+        0.15, ge=0, le=1, description="share privately holding dissenting views"
+    )
+
+    @field_validator("age_max")
+    @classmethod
+    def _ages_ordered(cls, v: int, info: Any) -> int:
+        lo = info.data.get("age_min")
+        if lo is not None and v <= lo:
+            raise ValueError(f"must be greater than age_min ({lo})")
+        return v
+
+
+class SyntheticNetwork(_Strict):
+    """A generated network: communities, heavy-tailed degrees, community-ordered ids."""
+
+    kind: Literal["communities"] = "communities"
+    mean_degree: float = Field(20.0, gt=0, le=1000, description="mean number of ties")
+    community_size: float = Field(100.0, ge=2, le=1e7, description="mean community size")
+    within_share: float = Field(
+        0.8, ge=0, le=1, description="share of ties inside one's own community"
+    )
+    degree_tail: float = Field(
+        2.5, gt=2, le=10, description="Pareto exponent of the degree distribution"
+    )
+
+
+class EdgeListNetwork(_Strict):
+    """An imported anonymised topology: a CSV or Parquet file of id pairs, nothing else."""
+
+    kind: Literal["edgelist"]
+    path: Path = Field(description="CSV or Parquet file, two columns of node ids")
+    reorder: Literal["rcm", "none"] = Field(
+        "rcm", description="renumber nodes so that neighbours are close (reverse Cuthill-McKee)"
+    )
+
+
+class SocietySpec(_Strict):
+    """The synthetic society a run starts from."""
+
+    agents: int | None = Field(
+        None,
+        ge=10,
+        le=200_000_000,
+        description="number of citizens; 10,000 by default; an imported edge list sets it",
+    )
+    people: PeopleSpec = PeopleSpec()
+    network: Annotated[SyntheticNetwork | EdgeListNetwork, Field(discriminator="kind")] = (
+        SyntheticNetwork()
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _agents_for_network(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        net = data.get("network")
+        imported = isinstance(net, dict | EdgeListNetwork) and (
+            (net.get("kind") if isinstance(net, dict) else net.kind) == "edgelist"
+        )
+        if imported and data.get("agents") is not None:
+            raise PydanticCustomError(
+                "agents_with_edgelist",
+                "agents = {agents}: an imported edge list sets the number of citizens; "
+                "leave agents out",
+                {"agents": data["agents"]},
+            )
+        if not imported and data.get("agents") is None:
+            data = {**data, "agents": DEFAULT_AGENTS}
+        return data
+
+
+class RecordSpec(_Strict):
+    """What a run records besides the per-step measures."""
+
+    measures: list[str] | Literal["all"] = Field("all", description="measure names to keep")
+    snapshot_steps: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, description="steps after which per-citizen state is saved"
+    )
+    snapshot_states: list[str] = Field(
+        default_factory=list, description="per-citizen states in snapshots (empty: all)"
+    )
+
+
+class Scenario(_Strict):
+    """A complete, validated run description.
+
+    ``modules`` maps module names to their parameters, already validated against each
+    module's ``Params`` and completed with defaults.
+    """
+
+    name: str = Field("scenario", min_length=1, max_length=200)
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    steps: int = Field(120, ge=1, le=100_000, description="months to simulate")
+    society: SocietySpec = SocietySpec()
+    modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    record: RecordSpec = RecordSpec()
+
+    @field_validator("modules", mode="before")
+    @classmethod
+    def _validate_modules(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value  # the dict type check reports it
+        known = registry.known()
+        errors: list[InitErrorDetails] = []
+        out: dict[str, dict[str, Any]] = {}
+        for name, pars in value.items():
+            if name not in known:
+                errors.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "unknown_module",
+                            "unknown module; allowed: {allowed}",
+                            {"allowed": ", ".join(sorted(known))},
+                        ),
+                        loc=(name,),
+                        input=pars,
+                    )
+                )
+                continue
+            try:
+                out[name] = known[name].Params.model_validate(pars or {}).model_dump()
+            except ValidationError as exc:
+                for e in exc.errors():
+                    errors.append(
+                        InitErrorDetails(
+                            type=PydanticCustomError(e["type"], e["msg"]),
+                            loc=(name, *e["loc"]),
+                            input=e["input"],
+                        )
+                    )
+        if errors:
+            raise ValidationError.from_exception_data("modules", errors)
+        return out
+
+    def digest(self) -> str:
+        """Return the scenario hash: sha256 of its canonical JSON (first 16 hex digits)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _resolve_model(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model whose field set applies to the table holding the key at ``loc``."""
+    model: type[BaseModel] = Scenario
+    parts = list(loc[:-1])
+    i = 0
+    while i < len(parts):
+        part = str(parts[i])
+        if model is Scenario and part == "modules":
+            if i + 1 >= len(parts):
+                return None
+            try:
+                model = registry.get(str(parts[i + 1])).Params
+            except KeyError:
+                return None
+            i += 2
+            continue
+        if model is SocietySpec and part == "network":
+            tag = str(parts[i + 1]) if i + 1 < len(parts) else "communities"
+            model = EdgeListNetwork if tag == "edgelist" else SyntheticNetwork
+            i += 2 if i + 1 < len(parts) and parts[i + 1] in ("edgelist", "communities") else 1
+            continue
+        field = model.model_fields.get(part)
+        ann = field.annotation if field is not None else None
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        model = ann
+        i += 1
+    return model
+
+
+_PLAIN = {
+    "greater_than": "must be > {gt}",
+    "greater_than_equal": "must be >= {ge}",
+    "less_than": "must be < {lt}",
+    "less_than_equal": "must be <= {le}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be a string",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "list_type": "must be a list",
+    "missing": "is required",
+}
+
+
+def _describe(err: Any) -> str:
+    loc: tuple[int | str, ...] = tuple(err["loc"])
+    # Discriminator tags (network kinds) and union branch names are pydantic's, not the user's.
+    shown = [
+        str(p)
+        for j, p in enumerate(loc)
+        if not (j > 0 and loc[j - 1] == "network" and p in ("communities", "edgelist"))
+        and p not in ("list[str]", "literal['all']")
+    ]
+    path = ".".join(shown) or "(top level)"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        model = _resolve_model(loc)
+        allowed = ", ".join(model.model_fields) if model is not None else "see the docs"
+        return f"{path}: unknown key; allowed keys here: {allowed}"
+    if kind == "missing":
+        return f"{path}: is required"
+    value = json.dumps(err.get("input"), default=str)
+    if len(value) > 80:
+        value = value[:77] + "..."
+    template = _PLAIN.get(kind)
+    msg = template.format(**err.get("ctx", {})) if template else str(err["msg"])
+    msg = msg[:1].lower() + msg[1:]
+    return f"{path} = {value}: {msg}"
+
+
+def parse_scenario(
+    data: dict[str, Any], source: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
+    """Validate a scenario given as a dict (as read from TOML).
+
+    Args:
+        data: The scenario's keys and values.
+        source: Name shown in error messages (usually the file path).
+        base_dir: Directory against which a relative edge-list path is resolved.
+
+    Raises:
+        ScenarioError: One line per problem, each naming the key path, value and what is allowed.
+    """
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        seen: list[str] = []
+        for err in exc.errors():
+            line = f"{source}: {_describe(err)}"
+            if line not in seen:
+                seen.append(line)
+        raise ScenarioError("\n".join(seen)) from None
+    net = scenario.society.network
+    if isinstance(net, EdgeListNetwork) and base_dir is not None and not net.path.is_absolute():
+        net = net.model_copy(update={"path": (base_dir / net.path).resolve()})
+        society = scenario.society.model_copy(update={"network": net})
+        scenario = scenario.model_copy(update={"society": society})
+    return scenario
+
+
+def preset_names() -> list[str]:
+    """Names of the scenarios shipped with scoresim."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """Return the file for a scenario given as a path or as a preset name.
+
+    Raises:
+        ScenarioError: If it is neither an existing file nor a preset.
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    preset = PRESET_DIR / f"{name_or_path}.toml"
+    if preset.is_file():
+        return preset
+    raise ScenarioError(
+        f"{name_or_path}: no such scenario file, and no preset of that name; "
+        f"presets: {', '.join(preset_names())}"
+    )
+
+
+def load_scenario(
+    name_or_path: str | Path, overrides: dict[str, Any] | None = None
+) -> Scenario:
+    """Read and validate a scenario file or preset, with optional overrides.
+
+    Args:
+        name_or_path: A TOML file, or the name of a preset (see :func:`preset_names`).
+        overrides: Dotted key paths to values set before validation, e.g.
+            ``{"society.agents": 1000, "seed": 3}``.
+
+    Raises:
+        ScenarioError: Missing file, malformed TOML, or a value that does not validate.
+    """
+    path = resolve_scenario_path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    for dotted, value in (overrides or {}).items():
+        table = data
+        *parents, last = dotted.split(".")
+        for key in parents:
+            nxt = table.setdefault(key, {})
+            if not isinstance(nxt, dict):
+                raise ScenarioError(f"{path}: {key} must be a table to set {dotted}")
+            table = nxt
+        table[last] = value
+    return parse_scenario(data, source=str(path), base_dir=path.parent.resolve())

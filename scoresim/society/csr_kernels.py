@@ -1,0 +1,125 @@
+"""Numba kernels that build and edit the symmetric CSR adjacency of the social network.
+
+Rows are kept sorted so that membership tests are binary searches and rebuilds are merges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
+
+
+@njit(cache=True)
+def csr_from_sorted_pairs(n: int, u: I64, v: I64) -> tuple[I64, I32]:
+    """Symmetric CSR from unique pairs ``u < v`` sorted by ``(u, v)``; rows come out sorted.
+
+    Row ``r`` receives its lower neighbours (pairs ``(a, r)``) before its upper ones (pairs
+    ``(r, b)``), each group ascending, because every key ``a*n + r`` precedes ``r*n + b``.
+    """
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(u.size):
+        indptr[u[k] + 1] += 1
+        indptr[v[k] + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    pos = indptr[:-1].copy()
+    indices = np.empty(indptr[n], dtype=np.int32)
+    for k in range(u.size):
+        a = u[k]
+        b = v[k]
+        indices[pos[a]] = b
+        pos[a] += 1
+        indices[pos[b]] = a
+        pos[b] += 1
+    return indptr, indices
+
+
+@njit(cache=True, inline="always")
+def _find(indices: I32, lo: int, hi: int, x: int) -> int:
+    """Position of ``x`` in the sorted slice ``indices[lo:hi]``, or -1."""
+    end = hi
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < end and indices[lo] == x:
+        return lo
+    return -1
+
+
+@njit(cache=True)
+def mark_cuts(indptr: I64, indices: I32, a: I64, b: I64) -> tuple[NDArray[np.bool_], int]:
+    """Mark the directed entries of existing ties ``(a[k], b[k])`` for removal.
+
+    Returns:
+        (keep mask over ``indices``, number of ties cut). Missing ties are ignored.
+    """
+    keep = np.ones(indices.size, dtype=np.bool_)
+    cut = 0
+    for k in range(a.size):
+        x = a[k]
+        y = b[k]
+        pxy = _find(indices, indptr[x], indptr[x + 1], y)
+        if pxy < 0 or not keep[pxy]:
+            continue
+        pyx = _find(indices, indptr[y], indptr[y + 1], x)
+        keep[pxy] = False
+        keep[pyx] = False
+        cut += 1
+    return keep, cut
+
+
+@njit(cache=True)
+def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
+    """For each pair, whether the tie ``(a[k], b[k])`` is absent from the network."""
+    out = np.empty(a.size, dtype=np.bool_)
+    for k in range(a.size):
+        x = a[k]
+        out[k] = _find(indices, indptr[x], indptr[x + 1], b[k]) < 0
+    return out
+
+
+@njit(cache=True)
+def merge_rows(
+    indptr: I64, indices: I32, keep: NDArray[np.bool_], src: I64, dst: I64
+) -> tuple[I64, I32]:
+    """Rebuild the CSR: kept entries merged with new directed entries sorted by (src, dst)."""
+    n = indptr.size - 1
+    new_ptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        c = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            if keep[p]:
+                c += 1
+        new_ptr[i + 1] = c
+    for k in range(src.size):
+        new_ptr[src[k] + 1] += 1
+    for i in range(n):
+        new_ptr[i + 1] += new_ptr[i]
+    out = np.empty(new_ptr[n], dtype=np.int32)
+    q = 0  # cursor into the new entries, which are sorted by row then neighbour
+    for i in range(n):
+        w = new_ptr[i]
+        p = indptr[i]
+        end = indptr[i + 1]
+        while True:
+            while p < end and not keep[p]:
+                p += 1
+            has_old = p < end
+            has_new = q < src.size and src[q] == i
+            if not has_old and not has_new:
+                break
+            if has_new and (not has_old or dst[q] < indices[p]):
+                out[w] = dst[q]
+                q += 1
+            else:
+                out[w] = indices[p]
+                p += 1
+            w += 1
+    return new_ptr, out

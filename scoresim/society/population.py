@@ -1,0 +1,95 @@
+"""Synthetic citizens' attributes: age, income, assets, occupation, independence, dissent."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoresim.rng import Streams
+from scoresim.scenario import PeopleSpec
+from scoresim.society.people import OCCUPATIONS, People
+
+__all__ = ["OCCUPATION_INCOME", "OCCUPATION_SHARE", "synthetic_people"]
+
+_MODULE = "society"
+
+#: Share of working-age citizens in each occupation (students and the retired set by age).
+OCCUPATION_SHARE: dict[str, float] = {
+    "worker": 0.36,
+    "farmer": 0.20,
+    "clerk": 0.12,
+    "trader": 0.10,
+    "teacher": 0.04,
+    "engineer": 0.05,
+    "government official": 0.04,
+    "reporter": 0.005,
+    "ceo": 0.005,
+    "statistician": 0.005,
+    "unemployed": 0.075,
+}
+#: Income multiplier of each occupation, relative to the median.
+OCCUPATION_INCOME: dict[str, float] = {
+    "student": 0.1,
+    "worker": 0.9,
+    "farmer": 0.6,
+    "clerk": 1.0,
+    "trader": 1.2,
+    "teacher": 1.1,
+    "engineer": 1.6,
+    "government official": 1.4,
+    "reporter": 1.3,
+    "ceo": 4.0,
+    "statistician": 1.3,
+    "retired": 0.5,
+    "unemployed": 0.2,
+}
+STUDENT_UNTIL = 22
+RETIRE_AT = 65
+
+
+def income_multiplier() -> NDArray[np.float32]:
+    """Income multiplier indexed by occupation code."""
+    return np.array([OCCUPATION_INCOME[o] for o in OCCUPATIONS], dtype=np.float32)
+
+
+def synthetic_people(
+    n: int, spec: PeopleSpec, community: NDArray[np.int32], streams: Streams
+) -> People:
+    """Draw ``n`` citizens' attributes, independently of their network position.
+
+    Each attribute draws from its own stream, so adding an attribute later leaves the others'
+    values unchanged for a given seed.
+    """
+
+    def stream(decision: str) -> np.random.Generator:
+        return streams.stream(_MODULE, decision).generator(0)
+
+    age = stream("age").integers(spec.age_min, spec.age_max + 1, n).astype(np.float32)
+    jobs = [o for o in OCCUPATION_SHARE]
+    share = np.array([OCCUPATION_SHARE[o] for o in jobs])
+    job_code = np.array([OCCUPATIONS.index(o) for o in jobs], dtype=np.uint8)
+    occupation = job_code[stream("occupation").choice(len(jobs), size=n, p=share / share.sum())]
+    occupation[age < STUDENT_UNTIL] = OCCUPATIONS.index("student")
+    occupation[age >= RETIRE_AT] = OCCUPATIONS.index("retired")
+    base = stream("income").lognormal(np.log(spec.income_median), spec.income_sigma, n)
+    income = (base * income_multiplier()[occupation]).astype(np.float32)
+    ratio = stream("assets").lognormal(np.log(spec.assets_to_income), spec.assets_sigma, n)
+    assets = (income * ratio).astype(np.float32)
+    independence = stream("independence").beta(spec.independence_a, spec.independence_b, n)
+    mean_ind = spec.independence_a / (spec.independence_a + spec.independence_b)
+    # Independent thinkers are likelier to hold dissenting views; the share matches the spec.
+    p_dissent = np.clip(spec.dissenter_share * independence / mean_ind, 0.0, 1.0)
+    dissenter = stream("dissenter").random(n) < p_dissent
+    return People(
+        {
+            "alive": np.ones(n, dtype=np.uint8),
+            "age": age,
+            "income": income,
+            "assets": assets,
+            "occupation": occupation,
+            "independence": independence.astype(np.float32),
+            "dissenter": dissenter.astype(np.uint8),
+            "community": community.astype(np.int32),
+            "generation": np.zeros(n, dtype=np.uint16),
+        }
+    )

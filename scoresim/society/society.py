@@ -1,0 +1,77 @@
+"""A society: citizens (struct of arrays) and their social network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoresim.rng import Streams
+from scoresim.scenario import EdgeListNetwork, SocietySpec
+from scoresim.society.edgelist import read_edgelist
+from scoresim.society.network import Network
+from scoresim.society.people import People
+from scoresim.society.population import synthetic_people
+from scoresim.society.synthetic import synthetic_network
+
+__all__ = ["Society", "build_society"]
+
+
+@dataclass
+class Society:
+    """Citizens and ties; citizen ``i`` is node ``i``.
+
+    Attributes:
+        people: Per-citizen arrays.
+        network: Ties between citizens.
+        external_ids: For an imported topology, each node's id in the source file.
+    """
+
+    people: People
+    network: Network
+    external_ids: NDArray[np.generic] | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of citizens ever born (the dead included)."""
+        return self.people.n
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by citizens' arrays and the adjacency."""
+        return self.people.nbytes + self.network.nbytes
+
+    def grow(self, count: int) -> NDArray[np.int64]:
+        """Add ``count`` citizens without ties; return their ids."""
+        self.network.grow(count)
+        return self.people.grow(count)
+
+
+def _community_from_order(n: int, block: int = 100) -> NDArray[np.int32]:
+    """Communities for an imported network: consecutive blocks of its locality order."""
+    return (np.arange(n) // block).astype(np.int32)
+
+
+def build_society(spec: SocietySpec, streams: Streams) -> Society:
+    """Build the society a scenario describes.
+
+    Args:
+        spec: Its society section.
+        streams: The run's random streams (the module name ``"society"`` is reserved).
+
+    Raises:
+        InputError: If an imported edge list is unreadable.
+    """
+    net_spec = spec.network
+    if isinstance(net_spec, EdgeListNetwork):
+        network, labels = read_edgelist(net_spec.path, net_spec.reorder)
+        n = network.n
+        community = _community_from_order(n)
+        people = synthetic_people(n, spec.people, community, streams)
+        return Society(people, network, labels)
+    assert spec.agents is not None  # the spec fills in the default for synthetic networks
+    n = spec.agents
+    network, community = synthetic_network(n, net_spec, streams)
+    people = synthetic_people(n, spec.people, community, streams)
+    return Society(people, network)
