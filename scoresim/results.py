@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -40,6 +41,14 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 @dataclass
@@ -108,21 +117,19 @@ class RunResult:
         out = Path(out_dir)
         table = self.to_arrow()
         target = out / MEASURES_FILE
-        atomic_write(target, lambda p: pq.write_table(table, p))
+        atomic_write(target, functools.partial(_write_parquet, table))
         for step, arrays in sorted(self.snapshots.items()):
             snap = pa.table({k: pa.array(v) for k, v in arrays.items()})
             path = out / SNAPSHOT_DIR / f"step-{step:06d}.parquet"
-            atomic_write(path, lambda p, t=snap: pq.write_table(t, p))
+            atomic_write(path, functools.partial(_write_parquet, snap))
         manifest = {
             **self.provenance(),
             "status": "complete" if self.steps.size == self.scenario.steps else "partial",
             "final": {k: (None if math.isnan(v) else v) for k, v in self.final().items()},
             "scenario_definition": self.scenario.model_dump(mode="json"),
         }
-        atomic_write(
-            out / MANIFEST_FILE,
-            lambda p: p.write_text(json.dumps(manifest, indent=2), encoding="utf-8"),
-        )
+        text = json.dumps(manifest, indent=2)
+        atomic_write(out / MANIFEST_FILE, lambda p: _write_text(p, text))
         return target
 
 

@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -90,6 +92,24 @@ class EdgeListNetwork(_Strict):
     )
 
 
+def _network_kind(value: Any) -> str | None:
+    """Which network model a table describes; ``kind`` may be left out for the default."""
+    if isinstance(value, dict):
+        kind = value.get("kind", "communities")
+        return kind if isinstance(kind, str) else None
+    return getattr(value, "kind", None)
+
+
+NetworkSpec = Annotated[
+    Annotated[SyntheticNetwork, Tag("communities")] | Annotated[EdgeListNetwork, Tag("edgelist")],
+    Discriminator(
+        _network_kind,
+        custom_error_type="network_kind",
+        custom_error_message="kind must be 'communities' or 'edgelist'",
+    ),
+]
+
+
 class SocietySpec(_Strict):
     """The synthetic society a run starts from."""
 
@@ -100,9 +120,7 @@ class SocietySpec(_Strict):
         description="number of citizens; 10,000 by default; an imported edge list sets it",
     )
     people: PeopleSpec = PeopleSpec()
-    network: Annotated[SyntheticNetwork | EdgeListNetwork, Field(discriminator="kind")] = (
-        SyntheticNetwork()
-    )
+    network: NetworkSpec = SyntheticNetwork()
 
     @model_validator(mode="before")
     @classmethod
@@ -180,7 +198,7 @@ class Scenario(_Strict):
                 for e in exc.errors():
                     errors.append(
                         InitErrorDetails(
-                            type=PydanticCustomError(e["type"], e["msg"]),
+                            type=PydanticCustomError(e["type"], e["msg"], e.get("ctx")),
                             loc=(name, *e["loc"]),
                             input=e["input"],
                         )
@@ -245,7 +263,12 @@ _PLAIN = {
 }
 
 
-def _describe(err: Any) -> str:
+def _plain_number(x: Any) -> Any:
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def _describe(err: Any) -> tuple[str, str]:
+    """Return (key path with value, what is wrong) for one pydantic error."""
     loc: tuple[int | str, ...] = tuple(err["loc"])
     # Discriminator tags (network kinds) and union branch names are pydantic's, not the user's.
     shown = [
@@ -259,16 +282,16 @@ def _describe(err: Any) -> str:
     if kind == "extra_forbidden":
         model = _resolve_model(loc)
         allowed = ", ".join(model.model_fields) if model is not None else "see the docs"
-        return f"{path}: unknown key; allowed keys here: {allowed}"
+        return path, f"unknown key; allowed keys here: {allowed}"
     if kind == "missing":
-        return f"{path}: is required"
+        return path, "is required"
     value = json.dumps(err.get("input"), default=str)
     if len(value) > 80:
         value = value[:77] + "..."
     template = _PLAIN.get(kind)
-    msg = template.format(**err.get("ctx", {})) if template else str(err["msg"])
-    msg = msg[:1].lower() + msg[1:]
-    return f"{path} = {value}: {msg}"
+    ctx = {k: _plain_number(v) for k, v in (err.get("ctx") or {}).items()}
+    msg = template.format(**ctx) if template else str(err["msg"])
+    return f"{path} = {value}", msg[:1].lower() + msg[1:]
 
 
 def parse_scenario(
@@ -287,12 +310,14 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        seen: list[str] = []
+        # One line per key; alternatives of a union ("a list, or 'all'") are joined.
+        problems: dict[str, list[str]] = {}
         for err in exc.errors():
-            line = f"{source}: {_describe(err)}"
-            if line not in seen:
-                seen.append(line)
-        raise ScenarioError("\n".join(seen)) from None
+            where, what = _describe(err)
+            if what not in problems.setdefault(where, []):
+                problems[where].append(what)
+        lines = [f"{source}: {where}: {'; or '.join(w)}" for where, w in problems.items()]
+        raise ScenarioError("\n".join(lines)) from None
     net = scenario.society.network
     if isinstance(net, EdgeListNetwork) and base_dir is not None and not net.path.is_absolute():
         net = net.model_copy(update={"path": (base_dir / net.path).resolve()})

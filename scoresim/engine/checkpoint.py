@@ -48,6 +48,7 @@ def save_checkpoint(sim: Simulation, path: str | Path) -> Path:
         "code_version": code_version(),
         "scenario": sim.scenario.model_dump(mode="json"),
         "modules": [m.name for m in sim.modules],
+        "fills": sim.people.fills,
         "started": sim._started,
     }
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -82,7 +83,9 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
     if meta.get("format") != FORMAT:
         raise InputError(f"{source}: checkpoint format {meta.get('format')}, expected {FORMAT}")
     scenario = Scenario.model_validate(meta["scenario"])
-    people = People({k[7:]: v for k, v in arrays.items() if k.startswith("people:")})
+    people = People(
+        {k[7:]: v for k, v in arrays.items() if k.startswith("people:")}, fills=meta["fills"]
+    )
     network = Network(arrays["net:indptr"], arrays["net:indices"])
     society = Society(people, network, arrays.get("external_ids"))
     sim = Simulation(scenario, modules=modules, society=society, _resume=True)

@@ -41,6 +41,9 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_BaseParams = Params  # the base class, for annotations inside Module (whose Params shadows it)
+
+
 @dataclass(frozen=True)
 class State:
     """A per-citizen array a module owns.
@@ -94,16 +97,16 @@ class Module:
     name: ClassVar[str]
     phase: ClassVar[Phase]
     order: ClassVar[int] = 100
-    Params: ClassVar[type[Params]] = Params
+    Params: ClassVar[type[_BaseParams]] = _BaseParams
     states: ClassVar[tuple[State, ...]] = ()
     measures: ClassVar[tuple[Measure, ...]] = ()
 
-    def __init__(self, pars: Params | None = None):
+    def __init__(self, pars: _BaseParams | None = None):
         self.pars = pars if pars is not None else self.Params()
         if not isinstance(self.pars, self.Params):
             raise TypeError(f"{self.name}: expected {self.Params.__name__}, got {type(pars)}")
 
-    def init(self, sim: Simulation) -> None:  # noqa: B027 - optional hook
+    def init(self, sim: Simulation) -> None:
         """Set up after the society exists and states are allocated (optional)."""
 
     def step(self, sim: Simulation) -> None:
@@ -114,7 +117,7 @@ class Module:
         """Return state held outside ``sim.people`` (for checkpoints); none by default."""
         return {}
 
-    def set_state(self, state: dict[str, NDArray[Any]]) -> None:  # noqa: B027 - optional hook
+    def set_state(self, state: dict[str, NDArray[Any]]) -> None:
         """Restore what :meth:`get_state` returned."""
 
     @classmethod

@@ -8,6 +8,7 @@ from pydantic import Field
 from scoresim.engine.module import Measure, Module, Params, Phase, State
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
+from scoresim.society.people import occupation_code
 
 
 class EconomyParams(Params):
@@ -31,13 +32,16 @@ class Economy(Module):
     pars: EconomyParams
     states = (
         State("wage", np.float32, 0.0, "yearly income when employed, USD"),
-        State("employed", np.uint8, 1, "1 while in work (students and retirees count as 1)"),
+        State("employed", np.uint8, 1, "1 unless out of work (students, retirees: always 1)"),
     )
     measures = (
         Measure("mean_income", "mean yearly income of the living, USD"),
         Measure("mean_assets", "mean assets of the living, USD"),
         Measure("unemployment_rate", "share of the living out of work"),
     )
+
+    _student = occupation_code("student")
+    _retired = occupation_code("retired")
 
     def init(self, sim: Simulation) -> None:
         """Start everyone employed at their drawn income."""
@@ -54,11 +58,13 @@ class Economy(Module):
         assets = sim.people["assets"]
         wage *= np.float32((1.0 + p.income_growth) ** (1 / 12))
         u_job = sim.stream(self, "job").uniform(t, n)
-        lose = (employed == 1) & (u_job < p.job_loss_rate)
+        occ = sim.people["occupation"]
+        in_labour_force = (occ != self._student) & (occ != self._retired)
+        lose = in_labour_force & (employed == 1) & (u_job < p.job_loss_rate)
         find = (employed == 0) & (u_job < p.job_find_rate)
         employed[lose] = 0
         employed[find] = 1
-        np.multiply(wage, np.where(employed == 1, 1.0, p.benefit_ratio), out=income, casting="unsafe")
+        income[...] = wage * np.where(employed == 1, 1.0, p.benefit_ratio)
         shock = sim.stream(self, "asset_return").normal(t, n) * p.return_sigma
         growth = np.exp(shock - p.return_sigma**2 / 2)  # mean-preserving
         new_assets = assets * growth + income * (p.saving_rate / 12.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import Field
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State
@@ -37,12 +38,12 @@ class Expression(Module):
         Measure("expression_rate", "share of living would-be dissenters who spoke this month"),
     )
 
-    def propensity(self, sim: Simulation) -> np.ndarray:
+    def propensity(self, sim: Simulation) -> NDArray[np.float64]:
         """Each citizen's chance to speak this month if they hold dissenting views."""
         p = self.pars
         ind = sim.people["independence"]
         scale = 1.0 + p.independence_weight * (ind - 0.5)
-        return np.clip(p.base_rate * scale, 0.0, 1.0)
+        return np.clip(p.base_rate * scale, 0.0, 1.0).astype(np.float64)
 
     def step(self, sim: Simulation) -> None:
         """Draw who speaks."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 __all__ = ["BARRABLE_OCCUPATIONS", "OCCUPATIONS", "People"]
 
@@ -43,9 +44,14 @@ class People:
 
     Args:
         arrays: Initial attributes, all of the same length.
+        fills: Value given to citizens added by :meth:`grow`, per attribute (default 0).
     """
 
-    def __init__(self, arrays: Mapping[str, NDArray[np.generic]]):
+    def __init__(
+        self,
+        arrays: Mapping[str, NDArray[np.generic]],
+        fills: Mapping[str, float] | None = None,
+    ):
         lengths = {len(a) for a in arrays.values()}
         if len(lengths) != 1:
             raise ValueError(f"attribute arrays differ in length: {sorted(lengths)}")
@@ -53,21 +59,21 @@ class People:
         self._data: dict[str, NDArray[np.generic]] = {
             k: np.ascontiguousarray(v) for k, v in arrays.items()
         }
-        self._fill: dict[str, float] = dict.fromkeys(self._data, 0.0)
+        self._fill: dict[str, float] = {k: (fills or {}).get(k, 0.0) for k in self._data}
 
     @property
     def capacity(self) -> int:
         """Rows allocated, of which the first ``n`` are citizens."""
         return len(next(iter(self._data.values())))
 
-    def __getitem__(self, name: str) -> NDArray[np.generic]:
+    def __getitem__(self, name: str) -> NDArray[Any]:
         """Return a writable view of attribute ``name`` over the ``n`` citizens."""
         try:
             return self._data[name][: self.n]
         except KeyError:
             raise KeyError(f"no per-citizen state {name!r}; have {sorted(self._data)}") from None
 
-    def __setitem__(self, name: str, values: NDArray[np.generic]) -> None:
+    def __setitem__(self, name: str, values: ArrayLike) -> None:
         """Overwrite attribute ``name`` (keeps its dtype)."""
         self[name][...] = values
 
@@ -79,7 +85,7 @@ class People:
         """Iterate over attribute names."""
         return iter(self._data)
 
-    def add(self, name: str, dtype: DTypeLike, fill: float = 0) -> NDArray[np.generic]:
+    def add(self, name: str, dtype: DTypeLike, fill: float = 0) -> NDArray[Any]:
         """Add a new attribute filled with ``fill`` and return its view.
 
         Raises:
@@ -91,7 +97,7 @@ class People:
         self._fill[name] = fill
         return self[name]
 
-    def declare(self, name: str, dtype: DTypeLike, fill: float = 0) -> NDArray[np.generic]:
+    def declare(self, name: str, dtype: DTypeLike, fill: float = 0) -> NDArray[Any]:
         """Add attribute ``name``, or check that the existing one has ``dtype``.
 
         Modules declare their states this way, both on a fresh run and on a resumed one
@@ -130,7 +136,12 @@ class People:
         self.n = needed
         return ids
 
-    def arrays(self) -> dict[str, NDArray[np.generic]]:
+    @property
+    def fills(self) -> dict[str, float]:
+        """Value each attribute takes for citizens added by :meth:`grow`."""
+        return dict(self._fill)
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
         """Return every attribute trimmed to ``n`` rows (views, not copies)."""
         return {k: v[: self.n] for k, v in self._data.items()}
 

@@ -91,5 +91,6 @@ def synthetic_people(
             "dissenter": dissenter.astype(np.uint8),
             "community": community.astype(np.int32),
             "generation": np.zeros(n, dtype=np.uint16),
-        }
+        },
+        fills={"alive": 1},
     )

@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 
 from scoresim.rng import Streams
 from scoresim.scenario import SyntheticNetwork
-from scoresim.society.network import Network, normalise_pairs
 from scoresim.society import csr_kernels as kern
+from scoresim.society.network import Network, normalise_pairs
 
 __all__ = ["community_sizes", "synthetic_network"]
 
@@ -104,7 +104,7 @@ def synthetic_network(
         within = lack_in / (lack_in + lack_out) if lack_in + lack_out > 0 else within
         scale = missing / target
     if u.size > target:  # drop the surplus of the last top-up, at random
-        keep = np.sort(rng.choice(u.size, size=int(round(target)), replace=False))
+        keep = np.sort(rng.choice(u.size, size=round(target), replace=False))
         u, v = u[keep], v[keep]
     indptr, indices = kern.csr_from_sorted_pairs(n, u, v)
     return Network(indptr, indices), community

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from scoresim.cli import app
+
+runner = CliRunner()
+
+
+def test_run_writes_parquet_and_json_summary(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    res = runner.invoke(
+        app, ["run", "default", "-n", "500", "-t", "13", "-s", "4", "--out", str(out), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["steps"] == 13 and summary["seed"] == 4 and summary["agents"] == 500
+    table = pq.read_table(out / "measures.parquet")
+    assert table.num_rows == 13
+    assert table.column("step").to_pylist() == list(range(13))
+    assert summary["final"]["expression_rate"] == table.column("expression_rate")[-1].as_py()
+    meta = table.schema.metadata
+    assert meta[b"scoresim.scenario_hash"].decode() == summary["scenario_hash"]
+    assert meta[b"scoresim.code_version"].decode() == summary["code_version"]
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 4
+
+
+def test_run_prints_a_table_without_json(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "default", "-n", "300", "-t", "2", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "expression_rate" in res.stdout and "measures written to" in res.stdout
+
+
+def test_bad_inputs_exit_2_with_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[society]\nagents = 'many'\n")
+    cases = [
+        (["run", str(bad)], "society.agents = \"many\": must be a whole number"),
+        (["run", "default", "--agents", "3"], "society.agents = 3: must be >= 10"),
+        (["run", "no-such-preset"], "no such scenario file"),
+    ]
+    for args, expected in cases:
+        res = runner.invoke(app, [*args, "-o", str(tmp_path / "x")])
+        assert res.exit_code == 2, (args, res.output)
+        assert expected in res.stderr.replace("\n", " "), res.stderr
+        assert "Traceback" not in res.output
+    assert not (tmp_path / "x").exists()  # nothing half-written
+
+
+def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("steps = [\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "scoresim", "run", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "malformed TOML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_presets_command_lists_default() -> None:
+    res = runner.invoke(app, ["presets"])
+    assert res.exit_code == 0 and "default" in res.stdout.split()

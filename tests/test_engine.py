@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from scoresim import Measure, Module, Phase, Simulation, State, parse_scenario, register
+
+CALLS: list[tuple[str, int]] = []
+
+
+def _probe(phase: Phase) -> type[Module]:
+    class Probe(Module):
+        name = f"probe_{phase.name.lower()}"
+
+        def step(self, sim: Simulation) -> None:
+            CALLS.append((self.name, sim.t))
+
+    Probe.phase = phase
+    Probe.__qualname__ = f"Probe{phase.name}"
+    return register(Probe)
+
+
+PROBES = [_probe(p) for p in reversed(Phase)]  # registered out of order on purpose
+
+
+def scenario(steps: int, modules: dict[str, dict[str, float]], agents: int = 300):
+    return parse_scenario({"steps": steps, "society": {"agents": agents}, "modules": modules})
+
+
+def test_phases_run_in_fixed_order_and_demography_yearly() -> None:
+    CALLS.clear()
+    Simulation(scenario(24, {p.name: {} for p in PROBES})).run()
+    step0 = [name for name, t in CALLS if t == 0]
+    assert step0 == [
+        "probe_economy",
+        "probe_expression",
+        "probe_scoring",
+        "probe_social_response",
+        "probe_outcomes",
+        "probe_measures",
+    ]
+    yearly = [t for name, t in CALLS if name == "probe_demography"]
+    assert yearly == [11, 23]
+    step11 = [name for name, t in CALLS if t == 11]
+    assert step11.index("probe_demography") == step11.index("probe_outcomes") + 1
+
+
+@register
+class Cutter(Module):
+    """Cuts every tie of citizen 0 in the social-response phase."""
+
+    name = "test_cutter"
+    phase = Phase.SOCIAL_RESPONSE
+
+    def step(self, sim: Simulation) -> None:
+        nb = sim.network.neighbours(0)
+        sim.network.cut(np.zeros(nb.size, dtype=np.int64), nb)
+
+
+@register
+class Watcher(Module):
+    """Records citizen 0's degree as seen in the outcomes phase."""
+
+    name = "test_watcher"
+    phase = Phase.OUTCOMES
+    measures = (Measure("degree_of_0", "ties of citizen 0 in the outcomes phase"),)
+
+    def step(self, sim: Simulation) -> None:
+        sim.record("degree_of_0", float(sim.network.degree()[0]))
+
+
+def test_edits_apply_at_the_end_of_the_phase_that_queued_them() -> None:
+    sim = Simulation(scenario(2, {"test_cutter": {}, "test_watcher": {}}))
+    before = int(sim.network.degree()[0])
+    assert before > 0
+    result = sim.run()
+    assert result.measures["degree_of_0"].tolist() == [0.0, 0.0]
+    assert result.measures["ties_cut_total"][0] == before
+
+
+@register
+class Liar(Module):
+    """Reports a measure it did not declare."""
+
+    name = "test_liar"
+    phase = Phase.MEASURES
+
+    def step(self, sim: Simulation) -> None:
+        sim.record("population", 1.0)
+
+
+def test_undeclared_measure_is_an_error() -> None:
+    with pytest.raises(KeyError, match="did not declare"):
+        Simulation(scenario(1, {"test_liar": {}})).run()
+
+
+@register
+class Clash(Module):
+    """Declares a state another module owns."""
+
+    name = "test_clash"
+    phase = Phase.ECONOMY
+    states: ClassVar[tuple[State, ...]] = (State("expressed", np.float64),)
+
+    def step(self, sim: Simulation) -> None:
+        pass
+
+
+def test_state_declared_with_two_dtypes_is_an_error() -> None:
+    with pytest.raises(ValueError, match="expressed"):
+        Simulation(scenario(1, {"expression": {}, "test_clash": {}}))
+
+
+@register
+class Births(Module):
+    """Adds five citizens a year with a tie to citizen 0."""
+
+    name = "test_births"
+    phase = Phase.DEMOGRAPHY
+
+    def step(self, sim: Simulation) -> None:
+        new = sim.society.grow(5)
+        sim.network.add(new, np.zeros_like(new))
+
+
+def test_population_can_grow_and_new_citizens_get_states() -> None:
+    sim = Simulation(scenario(24, {"test_births": {}, "expression": {}}, agents=100))
+    result = sim.run()
+    assert sim.n == 110
+    assert result.measures["population"][-1] == 110
+    assert sim.people["expressions"].shape == (110,)
+    assert set(sim.network.neighbours(109).tolist()) == {0}
+
+
+def test_record_filters_measures_and_takes_snapshots() -> None:
+    sc = parse_scenario(
+        {
+            "steps": 3,
+            "society": {"agents": 200},
+            "modules": {"expression": {}},
+            "record": {
+                "measures": ["expression_rate"],
+                "snapshot_steps": [1],
+                "snapshot_states": ["expressed"],
+            },
+        }
+    )
+    result = Simulation(sc).run()
+    assert list(result.measures) == ["expression_rate"]
+    assert list(result.snapshots) == [1]
+    assert list(result.snapshots[1]) == ["expressed"]
+
+
+def test_unknown_recorded_measure_is_an_input_error() -> None:
+    from scoresim import InputError
+
+    sc = parse_scenario({"steps": 1, "society": {"agents": 200}, "record": {"measures": ["x"]}})
+    with pytest.raises(InputError, match=r"record\.measures: unknown \['x'\]"):
+        Simulation(sc)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoresim import parse_scenario
+from scoresim.rng import Streams
+from scoresim.society import Network, build_society
+
+
+def as_set(net: Network) -> set[tuple[int, int]]:
+    u, v = net.pairs()
+    return set(zip(u.tolist(), v.tolist(), strict=True))
+
+
+def check_csr(net: Network) -> None:
+    """Symmetric, sorted rows, no self-ties, no duplicates."""
+    src = net.sources()
+    dst = net.indices.astype(np.int64)
+    assert np.all(dst != src)
+    same_row = src[1:] == src[:-1]
+    assert np.all(np.diff(dst)[same_row] > 0)
+    fwd = np.sort(src * net.n + dst)
+    back = np.sort(dst * net.n + src)
+    assert np.array_equal(fwd, back)
+
+
+pairs = st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(initial=pairs, cuts=pairs, adds=pairs)
+def test_batched_edits_match_a_set_model(initial, cuts, adds) -> None:
+    n = 15
+    a = np.array([p[0] for p in initial], dtype=np.int64)
+    b = np.array([p[1] for p in initial], dtype=np.int64)
+    net = Network.from_pairs(n, a, b)
+    model = {(min(x, y), max(x, y)) for x, y in initial if x != y}
+    assert as_set(net) == model
+    check_csr(net)
+    net.cut(np.array([p[0] for p in cuts], dtype=np.int64), np.array([p[1] for p in cuts]))
+    net.add(np.array([p[0] for p in adds], dtype=np.int64), np.array([p[1] for p in adds]))
+    cut_set = {(min(x, y), max(x, y)) for x, y in cuts if x != y}
+    add_set = {(min(x, y), max(x, y)) for x, y in adds if x != y}
+    n_cut, n_added = net.commit()
+    expected = (model - cut_set) | (add_set - model)
+    assert as_set(net) == expected
+    assert n_cut == len(model & cut_set)
+    assert n_added == len(add_set - model)
+    check_csr(net)
+    assert not net.pending
+
+
+def test_grow_adds_isolated_nodes() -> None:
+    net = Network.from_pairs(3, np.array([0, 1]), np.array([1, 2]))
+    net.grow(2)
+    assert net.n == 5 and net.degree().tolist() == [1, 2, 1, 0, 0]
+    net.add(np.array([4]), np.array([0]))
+    net.commit()
+    assert net.neighbours(4).tolist() == [0]
+
+
+def build(n: int, **network):
+    sc = parse_scenario({"society": {"agents": n, "network": network}})
+    return build_society(sc.society, Streams(9))
+
+
+def test_synthetic_network_has_target_degree_mix_and_heavy_tail() -> None:
+    soc = build(20_000, mean_degree=12, within_share=0.7, community_size=80)
+    net = soc.network
+    check_csr(net)
+    deg = net.degree()
+    assert abs(deg.mean() - 12) / 12 < 0.02
+    community = soc.people["community"]
+    src = net.sources()
+    within = np.mean(community[src] == community[net.indices])
+    assert abs(within - 0.7) < 0.03
+    # Heavy tail: the top 1% hold far more than 1% of ties; the maximum is many times the mean.
+    top = np.sort(deg)[-len(deg) // 100 :]
+    assert top.sum() / deg.sum() > 0.04
+    assert deg.max() > 8 * deg.mean()
+    # Community order: ids of a community are contiguous.
+    assert np.all(np.diff(community) >= 0)
+
+
+def test_community_order_keeps_neighbours_close() -> None:
+    soc = build(50_000, within_share=0.8, community_size=100)
+    net = soc.network
+    gap = np.abs(net.indices.astype(np.int64) - net.sources())
+    # Most ties sit within a few communities' span, against ~n/3 for a random numbering.
+    assert np.median(gap) < 200
+
+
+def test_build_is_deterministic_per_seed() -> None:
+    a = build(3000)
+    b = build(3000)
+    assert np.array_equal(a.network.indices, b.network.indices)
+    for name in a.people:
+        assert np.array_equal(a.people[name], b.people[name])
+
+
+def test_memory_budget_per_citizen_and_edge() -> None:
+    soc = build(50_000)
+    people_bytes = soc.people.nbytes + soc.network.indptr.nbytes
+    assert people_bytes <= 100 * soc.n
+    assert soc.network.indices.nbytes <= 8 * soc.network.indices.size
+
+
+def test_population_attributes() -> None:
+    soc = build(20_000)
+    p = soc.people
+    assert p["age"].min() >= 18 and p["age"].max() <= 80
+    assert np.all(p["income"] > 0) and np.all(p["assets"] > 0)
+    ind = p["independence"]
+    assert ind.min() >= 0 and ind.max() <= 1
+    assert abs(p["dissenter"].mean() - 0.15) < 0.01
+    # Dissent is likelier among the independent.
+    assert ind[p["dissenter"] == 1].mean() > ind[p["dissenter"] == 0].mean() + 0.05
+    assert np.median(p["income"]) > 0.5 * 9000
