@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 DEMO_OUT ?= results/demo
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test bench docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_society.py
+
+docs: $(VENV)/.installed
+	$(PY) -m scoresim.reference docs/scenarios.md
 
 clean:
 	rm -rf $(VENV) results .mypy_cache .ruff_cache .pytest_cache

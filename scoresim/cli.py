@@ -15,6 +15,7 @@ from rich.table import Table
 
 from scoresim.engine.simulation import Simulation
 from scoresim.errors import InputError
+from scoresim.reference import scenario_reference
 from scoresim.results import RunResult
 from scoresim.scenario import load_scenario, preset_names
 
@@ -113,6 +114,12 @@ def presets() -> None:
     """List the scenarios shipped with scoresim."""
     for name in preset_names():
         typer.echo(name)
+
+
+@app.command()
+def describe() -> None:
+    """Print every scenario key with its default, allowed range and meaning (Markdown)."""
+    typer.echo(scenario_reference(), nl=False)
 
 
 def main() -> None:

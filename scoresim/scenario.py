@@ -71,7 +71,7 @@ class PeopleSpec(_Strict):
 class SyntheticNetwork(_Strict):
     """A generated network: communities, heavy-tailed degrees, community-ordered ids."""
 
-    kind: Literal["communities"] = "communities"
+    kind: Literal["communities"] = Field("communities", description="generated network")
     mean_degree: float = Field(20.0, gt=0, le=1000, description="mean number of ties")
     community_size: float = Field(100.0, ge=2, le=1e7, description="mean community size")
     within_share: float = Field(
@@ -85,7 +85,7 @@ class SyntheticNetwork(_Strict):
 class EdgeListNetwork(_Strict):
     """An imported anonymised topology: a CSV or Parquet file of id pairs, nothing else."""
 
-    kind: Literal["edgelist"]
+    kind: Literal["edgelist"] = Field(description="imported topology")
     path: Path = Field(description="CSV or Parquet file, two columns of node ids")
     reorder: Literal["rcm", "none"] = Field(
         "rcm", description="renumber nodes so that neighbours are close (reverse Cuthill-McKee)"
@@ -119,8 +119,8 @@ class SocietySpec(_Strict):
         le=200_000_000,
         description="number of citizens; 10,000 by default; an imported edge list sets it",
     )
-    people: PeopleSpec = PeopleSpec()
-    network: NetworkSpec = SyntheticNetwork()
+    people: PeopleSpec = Field(PeopleSpec(), description="citizens' attributes")
+    network: NetworkSpec = Field(SyntheticNetwork(), description="the social network")
 
     @model_validator(mode="before")
     @classmethod
@@ -162,13 +162,15 @@ class Scenario(_Strict):
     module's ``Params`` and completed with defaults.
     """
 
-    name: str = Field("scenario", min_length=1, max_length=200)
-    description: str = ""
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    name: str = Field("scenario", min_length=1, max_length=200, description="a short label")
+    description: str = Field("", description="what the scenario is for")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="run seed (common random numbers)")
     steps: int = Field(120, ge=1, le=100_000, description="months to simulate")
-    society: SocietySpec = SocietySpec()
-    modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    record: RecordSpec = RecordSpec()
+    society: SocietySpec = Field(SocietySpec(), description="the synthetic society")
+    modules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="one [modules.NAME] table per mechanism switched on"
+    )
+    record: RecordSpec = Field(RecordSpec(), description="what to record besides measures")
 
     @field_validator("modules", mode="before")
     @classmethod

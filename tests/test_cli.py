@@ -67,3 +67,11 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
 def test_presets_command_lists_default() -> None:
     res = runner.invoke(app, ["presets"])
     assert res.exit_code == 0 and "default" in res.stdout.split()
+
+
+def test_docs_scenarios_reference_is_current() -> None:
+    from scoresim.reference import scenario_reference
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
+    assert doc.endswith(scenario_reference()), "regenerate with `make docs`"
+    assert "| `mean_degree` | `20.0` | > 0, <= 1000 |" in doc
