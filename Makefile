@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check scoresim tests examples benchmarks
+	$(VENV)/bin/ruff format --check scoresim tests examples benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 

@@ -51,14 +51,18 @@ def main() -> None:
     budget = 100 * n + 8 * directed
     per_citizen = (society.people.nbytes + society.network.indptr.nbytes) / n
     per_edge = society.network.indices.nbytes / directed
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
-    print(f"society: {n:,} citizens, {directed:,} directed edges "
-          f"(mean degree {directed / n:.2f})")
-    print(f"build time: median {statistics.median(times):.2f} s over {len(times)} "
-          f"(min {min(times):.2f}, max {max(times):.2f}); target <= 10 s")
-    print(f"resident memory: {society.nbytes / 1e6:.1f} MB = {per_citizen:.1f} B/citizen + "
-          f"{per_edge:.1f} B/directed edge; budget {budget / 1e6:.1f} MB "
-          f"({society.nbytes / budget:.0%} of it)")
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, python {platform.python_version()}")
+    print(f"society: {n:,} citizens, {directed:,} directed edges (mean degree {directed / n:.2f})")
+    print(
+        f"build time: median {statistics.median(times):.2f} s over {len(times)} "
+        f"(min {min(times):.2f}, max {max(times):.2f}); target <= 10 s"
+    )
+    print(
+        f"resident memory: {society.nbytes / 1e6:.1f} MB = {per_citizen:.1f} B/citizen + "
+        f"{per_edge:.1f} B/directed edge; budget {budget / 1e6:.1f} MB "
+        f"({society.nbytes / budget:.0%} of it)"
+    )
     print(f"peak traced memory during build: {peak / 1e6:.0f} MB ({peak / n:.0f} B/citizen)")
 
 

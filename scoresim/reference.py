@@ -32,8 +32,12 @@ _TABLES: tuple[tuple[str, type[BaseModel]], ...] = (
 def _range(field: FieldInfo) -> str:
     parts = []
     for m in field.metadata:
-        for cls, attr, sym in ((at.Ge, "ge", ">="), (at.Gt, "gt", ">"), (at.Le, "le", "<="),
-                               (at.Lt, "lt", "<")):
+        for cls, attr, sym in (
+            (at.Ge, "ge", ">="),
+            (at.Gt, "gt", ">"),
+            (at.Le, "le", "<="),
+            (at.Lt, "lt", "<"),
+        ):
             if isinstance(m, cls):
                 bound = getattr(m, attr)
                 parts.append(f"{sym} {bound:g}" if isinstance(bound, float) else f"{sym} {bound}")

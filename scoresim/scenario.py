@@ -351,9 +351,7 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     )
 
 
-def load_scenario(
-    name_or_path: str | Path, overrides: dict[str, Any] | None = None
-) -> Scenario:
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario file or preset, with optional overrides.
 
     Args:

@@ -42,7 +42,7 @@ def test_bad_inputs_exit_2_with_one_clear_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[society]\nagents = 'many'\n")
     cases = [
-        (["run", str(bad)], "society.agents = \"many\": must be a whole number"),
+        (["run", str(bad)], 'society.agents = "many": must be a whole number'),
         (["run", "default", "--agents", "3"], "society.agents = 3: must be >= 10"),
         (["run", "no-such-preset"], "no such scenario file"),
     ]

@@ -52,8 +52,11 @@ def test_parquet_and_scenario_build(tmp_path: Path) -> None:
     a, b = ring_pairs(300)
     pq.write_table(pa.table({"u": a, "v": b, "weight": np.ones(300)}), tmp_path / "e.parquet")
     sc = parse_scenario(
-        {"steps": 3, "society": {"network": {"kind": "edgelist", "path": "e.parquet"}},
-         "modules": {"expression": {}, "friendship": {}}},
+        {
+            "steps": 3,
+            "society": {"network": {"kind": "edgelist", "path": "e.parquet"}},
+            "modules": {"expression": {}, "friendship": {}},
+        },
         base_dir=tmp_path,
     )
     soc = build_society(sc.society, Streams(1))

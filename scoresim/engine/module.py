@@ -134,4 +134,3 @@ class Module:
             "states": [s.name for s in cls.states],
             "measures": [m.name for m in cls.measures],
         }
-

@@ -64,8 +64,8 @@ class Simulation:
         names = [m.name for m in self.modules]
         if len(set(names)) != len(names):
             raise InputError(f"modules: each module may appear once, got {names}")
-        self.society = society if society is not None else build_society(
-            scenario.society, self.streams
+        self.society = (
+            society if society is not None else build_society(scenario.society, self.streams)
         )
         self.t = 0
         self.snapshots: dict[int, dict[str, NDArray[Any]]] = {}

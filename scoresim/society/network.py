@@ -95,9 +95,7 @@ class Network:
         """Append ``count`` isolated nodes (newborn citizens)."""
         if self._cuts or self._adds:
             raise RuntimeError("commit queued edits before growing the network")
-        self.indptr = np.concatenate(
-            [self.indptr, np.full(count, self.indptr[-1], dtype=np.int64)]
-        )
+        self.indptr = np.concatenate([self.indptr, np.full(count, self.indptr[-1], dtype=np.int64)])
 
     def cut(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> None:
         """Queue ties ``(a[k], b[k])`` for removal at the next :meth:`commit`."""
