@@ -62,17 +62,23 @@ def _run_with_progress(sim: Simulation, show: bool) -> RunResult:
 
 
 def _summary_table(result: RunResult) -> Table:
-    prov = result.provenance()
-    table = Table(title=f"{prov['scenario']}: final measures", title_justify="left")
+    table = Table(title=f"{result.scenario.name}: final measures", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, value in result.final().items():
-        table.add_row(name, "n/a" if math.isnan(value) else f"{value:,.4g}")
-    table.caption = (
-        f"seed {prov['seed']} · scenario {prov['scenario_hash']} · code {prov['code_version']}"
-        f" · {prov['elapsed_s']} s"
-    )
+        table.add_row(name, _fmt(value))
     return table
+
+
+def _fmt(value: float) -> str:
+    """A measure for people: thousands separators, four significant digits, no exponent."""
+    if math.isnan(value):
+        return "n/a"
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 1e-4 else f"{value:.2e}"
 
 
 @app.command()
@@ -104,8 +110,14 @@ def run(
         }
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         return
+    prov = result.provenance()
     console = Console()
     console.print(_summary_table(result))
+    console.print(
+        f"seed {prov['seed']} · scenario hash {prov['scenario_hash']} · "
+        f"code {prov['code_version']} · {prov['elapsed_s']} s",
+        highlight=False,
+    )
     console.print(f"measures written to [bold]{path}[/]")
 
 

@@ -134,8 +134,7 @@ class SocietySpec(_Strict):
         if imported and data.get("agents") is not None:
             raise PydanticCustomError(
                 "agents_with_edgelist",
-                "agents = {agents}: an imported edge list sets the number of citizens; "
-                "leave agents out",
+                "an imported edge list sets the number of citizens; leave agents out",
                 {"agents": data["agents"]},
             )
         if not imported and data.get("agents") is None:
@@ -287,6 +286,8 @@ def _describe(err: Any) -> tuple[str, str]:
         return path, f"unknown key; allowed keys here: {allowed}"
     if kind == "missing":
         return path, "is required"
+    if kind == "agents_with_edgelist":
+        return f"{path}.agents = {err['ctx']['agents']}", str(err["msg"])
     value = json.dumps(err.get("input"), default=str)
     if len(value) > 80:
         value = value[:77] + "..."

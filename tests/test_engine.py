@@ -159,3 +159,9 @@ def test_unknown_recorded_measure_is_an_input_error() -> None:
     sc = parse_scenario({"steps": 1, "society": {"agents": 200}, "record": {"measures": ["x"]}})
     with pytest.raises(InputError, match=r"record\.measures: unknown \['x'\]"):
         Simulation(sc)
+
+
+def test_run_reports_progress_each_step() -> None:
+    seen: list[tuple[int, int]] = []
+    Simulation(scenario(5, {})).run(progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]

@@ -105,3 +105,13 @@ def test_digest_changes_with_content_only() -> None:
     c = parse_scenario({"seed": 2, "modules": {"economy": {}}})
     assert a.digest() == b.digest()  # defaults filled in, key order irrelevant
     assert a.digest() != c.digest()
+
+
+def test_edgelist_with_agents_names_the_key() -> None:
+    data = {"society": {"agents": 500, "network": {"kind": "edgelist", "path": "x.csv"}}}
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data, source="f.toml")
+    assert str(info.value) == (
+        "f.toml: society.agents = 500: an imported edge list sets the number of citizens; "
+        "leave agents out"
+    )
