@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from scoresim.compare import compare, final_table
 from scoresim.engine.simulation import Simulation
 from scoresim.errors import InputError
 from scoresim.reference import scenario_reference
@@ -46,9 +47,7 @@ def _overrides(agents: int | None, steps: int | None, seed: int | None) -> dict[
     return out
 
 
-def _run_with_progress(sim: Simulation, show: bool) -> RunResult:
-    if not show:
-        return sim.run()
+def _progress_bar() -> Progress:
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -56,7 +55,13 @@ def _run_with_progress(sim: Simulation, show: bool) -> RunResult:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    return Progress(*columns, console=err_console, transient=True)
+
+
+def _run_with_progress(sim: Simulation, show: bool) -> RunResult:
+    if not show:
+        return sim.run()
+    with _progress_bar() as bar:
         task = bar.add_task(sim.scenario.name, total=sim.scenario.steps)
         return sim.run(progress=lambda done, _total: bar.update(task, completed=done))
 
@@ -70,9 +75,9 @@ def _summary_table(result: RunResult) -> Table:
     return table
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float | None) -> str:
     """A measure for people: thousands separators, four significant digits, no exponent."""
-    if math.isnan(value):
+    if value is None or math.isnan(value):
         return "n/a"
     if value.is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
@@ -119,6 +124,91 @@ def run(
         highlight=False,
     )
     console.print(f"measures written to [bold]{path}[/]")
+
+
+#: Measures shown by ``compare`` unless ``--all`` is given.
+HEADLINE = (
+    "expression_rate",
+    "self_censorship_rate",
+    "dissenter_degree_ratio",
+    "dissenter_ties_lost",
+    "spillover_loss",
+    "mean_score",
+    "perk_share_700",
+    "perk_gap_700",
+    "perk_gini",
+    "blacklist_size",
+    "gaming_purchases",
+    "bragging_posts",
+    "newborn_independence",
+    "population",
+)
+
+
+@app.command(name="compare")
+def compare_cmd(
+    scenarios: Annotated[list[str], typer.Argument(help="Two or more presets or scenario files.")],
+    agents: Annotated[
+        int | None, typer.Option("--agents", "-n", help="Number of citizens.")
+    ] = None,
+    years: Annotated[
+        int | None, typer.Option("--years", "-y", help="Years to simulate.", min=1)
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Run seed.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write each run to OUT/NAME/.")
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {scenario: {measure: value}} as JSON.")
+    ] = False,
+) -> None:
+    """Run policies on one society with common random numbers; compare final measures."""
+    steps = None if years is None else 12 * years
+    show = not as_json and err_console.is_terminal
+    try:
+        if show:
+            with _progress_bar() as bar:
+                tasks = {s: bar.add_task(s, total=None) for s in scenarios}
+
+                def tick(name: str, done: int, total: int) -> None:
+                    task = tasks.get(name) or bar.add_task(name, total=total)
+                    tasks[name] = task
+                    bar.update(task, completed=done, total=total)
+
+                results = compare(scenarios, _overrides(agents, steps, seed), progress=tick)
+        else:
+            results = compare(scenarios, _overrides(agents, steps, seed))
+        if out is not None:
+            for name, result in results.items():
+                result.write(out / name)
+    except InputError as exc:
+        raise _fail(exc) from None
+    table = final_table(results)
+    if as_json:
+        sys.stdout.write(json.dumps(table, indent=2) + "\n")
+        return
+    names = [m for m in next(iter(table.values())) if show_all or m in HEADLINE]
+    if not show_all:
+        names.sort(key=HEADLINE.index)
+    first = next(iter(results.values()))
+    view = Table(
+        title=f"final measures after {first.steps.size} months, "
+        f"{first.scenario.society.agents or 'imported'} citizens, seed {first.seed}",
+        title_justify="left",
+    )
+    view.add_column("measure")
+    for label in table:
+        view.add_column(label, justify="right")
+    for m in names:
+        view.add_row(m, *(_fmt(r[m]) for r in table.values()))
+    console = Console()
+    console.print(view)
+    console.print(
+        "Same society and random draws in every column (common random numbers); "
+        "scoring as described in the articles.",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -352,8 +352,48 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     )
 
 
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``over`` into a copy of ``base`` (tables merge, other values replace)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file, resolving ``extends`` (a preset name or a relative path)."""
+    if path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
+        raise ScenarioError(f"{path}: extends forms a cycle: {cycle}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends = {parent!r}: must be a preset name or a path")
+    local = path.parent / parent
+    base_path = local if local.is_file() else resolve_scenario_path(parent)
+    base = _read_toml(base_path, (*chain, path.resolve()))
+    # A relative edge-list path in the base is relative to the base's own file.
+    net = base.get("society", {}).get("network", {})
+    if isinstance(net, dict) and isinstance(net.get("path"), str):
+        net["path"] = str((base_path.parent / net["path"]).resolve())
+    return _merge(base, data)
+
+
 def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario file or preset, with optional overrides.
+
+    A file may start from another with ``extends = "NAME"`` (a preset or a path relative to
+    it): its tables are merged key by key over the base's.
 
     Args:
         name_or_path: A TOML file, or the name of a preset (see :func:`preset_names`).
@@ -364,12 +404,7 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
         ScenarioError: Missing file, malformed TOML, or a value that does not validate.
     """
     path = resolve_scenario_path(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    data = _read_toml(path)
     for dotted, value in (overrides or {}).items():
         table = data
         *parents, last = dotted.split(".")

@@ -7,12 +7,12 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from numpy.typing import DTypeLike, NDArray
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from scoresim.engine.simulation import Simulation
 
-__all__ = ["Measure", "Module", "Params", "Phase", "State"]
+__all__ = ["Measure", "Module", "Params", "Phase", "State", "param"]
 
 
 class Phase(IntEnum):
@@ -39,6 +39,37 @@ class Params(BaseModel):
     """Base class of module parameters: typed, validated, unknown keys rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def param(
+    default: Any,
+    description: str,
+    *,
+    plausible: tuple[float, float] | None = None,
+    why: str = "",
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """Declare a module parameter with its documentation.
+
+    Args:
+        default: Default value.
+        description: What it is, with units.
+        plausible: The range the sensitivity analysis should cover (within the bounds).
+        why: One sentence on where the default comes from (for docs/model.md).
+        ge: Hard lower bound, inclusive.
+        gt: Hard lower bound, exclusive.
+        le: Hard upper bound, inclusive.
+        lt: Hard upper bound, exclusive.
+    """
+    extra: dict[str, Any] = {"why": why}
+    if plausible is not None:
+        extra["plausible"] = list(plausible)
+    return Field(
+        default, description=description, json_schema_extra=extra, ge=ge, gt=gt, le=le, lt=lt
+    )
 
 
 _BaseParams = Params  # the base class, for annotations inside Module (whose Params shadows it)

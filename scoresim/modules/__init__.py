@@ -1,9 +1,34 @@
-"""Built-in mechanisms; importing this package registers them by name."""
+"""Built-in mechanisms; importing this package registers them by name.
 
+The score-blind mechanisms every society has: economy, expression, friendship, demography,
+network_stats. The scoring system as described in the articles: enrolment, scoring, perks,
+purchases, blacklist, tie_cutting, bragging.
+"""
+
+from scoresim.modules.blacklist import Blacklist
+from scoresim.modules.bragging import Bragging
 from scoresim.modules.demography import Demography
 from scoresim.modules.economy import Economy
+from scoresim.modules.enrolment import Enrolment
 from scoresim.modules.expression import Expression
 from scoresim.modules.friendship import Friendship
 from scoresim.modules.network_stats import NetworkStats
+from scoresim.modules.perks import Perks
+from scoresim.modules.purchases import Purchases
+from scoresim.modules.scoring import Scoring
+from scoresim.modules.tie_cutting import TieCutting
 
-__all__ = ["Demography", "Economy", "Expression", "Friendship", "NetworkStats"]
+__all__ = [
+    "Blacklist",
+    "Bragging",
+    "Demography",
+    "Economy",
+    "Enrolment",
+    "Expression",
+    "Friendship",
+    "NetworkStats",
+    "Perks",
+    "Purchases",
+    "Scoring",
+    "TieCutting",
+]

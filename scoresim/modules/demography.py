@@ -1,64 +1,207 @@
-"""Demography (yearly): ageing, retirement and deaths."""
+"""Demography (yearly): ageing, retirement, deaths, and births that rise with perks.
+
+Newborns inherit independence with noise; whether they hold dissenting views follows the same
+dependence on independence as in the founding population. Children's prospects (their income
+when they start work) rise with their parent's perks. Over generations this is the selection
+the articles fear: if perks go to the obedient, so do children and successful children.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-from pydantic import Field
+from typing import Any
 
-from scoresim.engine.module import Measure, Module, Params, Phase
+import numpy as np
+from numpy.typing import NDArray
+
+from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
+from scoresim.modules.common import ADULT_AGE
 from scoresim.society.people import occupation_code
 from scoresim.society.population import RETIRE_AT, STUDENT_UNTIL
 
 
 class DemographyParams(Params):
-    """Parameters of ageing and mortality."""
+    """Parameters of ageing, mortality and births."""
 
-    retire_at: int = Field(RETIRE_AT, ge=40, le=100, description="retirement age, years")
-    pension_ratio: float = Field(0.5, ge=0, le=2, description="pension over last income")
-    mortality_30: float = Field(
-        0.001, ge=0, le=1, description="yearly chance of death at age 30 (Gompertz level)"
+    retire_at: int = param(
+        RETIRE_AT, "retirement age, years", ge=40, le=100, why="a common statutory age"
     )
-    mortality_growth: float = Field(
-        0.085, ge=0, le=0.3, description="Gompertz growth of mortality per year of age"
+    pension_ratio: float = param(
+        0.5, "pension over last income", ge=0, le=2, plausible=(0.3, 0.8), why="assumption"
+    )
+    mortality_30: float = param(
+        0.001,
+        "yearly chance of death at age 30 (Gompertz level)",
+        ge=0,
+        le=1,
+        why="close to life tables of middle-income countries",
+    )
+    mortality_growth: float = param(
+        0.085,
+        "Gompertz growth of mortality per year of age",
+        ge=0,
+        le=0.3,
+        why="the usual doubling of mortality every 8 years",
+    )
+    fertility: float = param(
+        0.05,
+        "yearly chance an adult aged 20-40 has a child, without perks",
+        ge=0,
+        le=1,
+        plausible=(0.02, 0.08),
+        why="about one child per adult over 20 years",
+    )
+    perk_fertility: float = param(
+        0.5,
+        "relative rise in fertility per $1,000 a year of perks",
+        ge=0,
+        le=10,
+        plausible=(0.0, 2.0),
+        why="the articles: only the obedient get to have children",
+    )
+    heritability: float = param(
+        0.5,
+        "weight of the parent's independence in the child's",
+        ge=0,
+        le=1,
+        plausible=(0.3, 0.7),
+        why="twin studies of personality: about one half",
+    )
+    independence_noise: float = param(
+        0.15, "sd of the child's independence around it", ge=0, le=1, why="assumption"
+    )
+    prospects_gain: float = param(
+        0.5,
+        "rise in a child's starting income per $1,000 a year of parent's perks",
+        ge=0,
+        le=10,
+        plausible=(0.0, 1.0),
+        why="the articles: successful children",
     )
 
 
 @register
 class Demography(Module):
-    """Citizens age a year, retire, and die with a Gompertz hazard; the dead lose their ties."""
+    """Citizens age, retire and die (Gompertz); adults of 20-40 have children."""
 
     name = "demography"
     phase = Phase.DEMOGRAPHY
     Params = DemographyParams
     pars: DemographyParams
+    states = (
+        State("parent", np.int32, -1, "id of the parent (-1 for the founding population)"),
+        State("prospects", np.float32, 1.0, "multiplier of starting income"),
+    )
     measures = (
         Measure("deaths", "citizens who died this year"),
+        Measure("births", "citizens born this year"),
         Measure("mean_age", "mean age of the living, years"),
+        Measure("mean_independence", "mean independence of living adults"),
+        Measure("newborn_independence", "mean independence of this year's newborns"),
+        Measure("mean_generation", "mean generation of the living (founders: 0)"),
     )
 
+    _dissent_slope = 0.0  # dissenters' share per unit of independence, learnt at the start
+
+    def init(self, sim: Simulation) -> None:
+        """Learn how dissent depends on independence in the founding population."""
+        people = sim.people
+        ind = people["independence"].astype(np.float64)
+        self._dissent_slope = float(people["dissenter"].mean() / max(ind.mean(), 1e-9))
+
+    def get_state(self) -> dict[str, NDArray[Any]]:
+        """The dissent slope learnt at the start."""
+        return {"dissent_slope": np.array([self._dissent_slope])}
+
+    def set_state(self, state: dict[str, NDArray[Any]]) -> None:
+        """Restore the dissent slope."""
+        self._dissent_slope = float(state["dissent_slope"][0])
+
     def step(self, sim: Simulation) -> None:
-        """One year of ageing, retirement and mortality."""
+        """One year: ageing, school leaving, retirement, deaths, births."""
         p, people = self.pars, sim.people
         alive = people["alive"].astype(bool)
         age = people["age"]
         age[alive] += 1
-        occ = people["occupation"]
-        student = occupation_code("student")
-        leaving_school = alive & (occ == student) & (age >= STUDENT_UNTIL)
-        occ[leaving_school] = occupation_code("worker")
-        retiring = alive & (occ != occupation_code("retired")) & (age >= p.retire_at)
-        occ[retiring] = occupation_code("retired")
-        people["income"][retiring] *= np.float32(p.pension_ratio)
-        if "wage" in people:
-            people["wage"][retiring] *= np.float32(p.pension_ratio)
+        self._careers(sim, alive)
         hazard = np.minimum(1.0, p.mortality_30 * np.exp(p.mortality_growth * (age - 30.0)))
         dies = alive & sim.stream(self, "death").bernoulli(sim.t, hazard, sim.n)
         people["alive"][dies] = 0
         src = sim.network.sources()
         gone = dies[src]
         sim.network.cut(src[gone], sim.network.indices[gone])
-        still = alive & ~dies
+        sim.network.commit()  # births below grow the network, which needs no pending edits
+        newborn = self._births(sim, alive & ~dies)
+        # Births may reallocate every array: fetch fresh views.
+        age = people["age"]
+        living = people["alive"].astype(bool)
+        adult = living & (age >= ADULT_AGE)
+        ind = people["independence"]
         sim.record("deaths", float(np.count_nonzero(dies)))
-        sim.record("mean_age", float(age[still].mean()) if still.any() else np.nan)
+        sim.record("births", float(newborn.size))
+        sim.record("mean_age", float(age[living].mean()) if living.any() else np.nan)
+        sim.record("mean_independence", float(ind[adult].mean()) if adult.any() else np.nan)
+        sim.record("newborn_independence", float(ind[newborn].mean()) if newborn.size else np.nan)
+        sim.record(
+            "mean_generation",
+            float(people["generation"][living].mean()) if living.any() else np.nan,
+        )
+
+    def _careers(self, sim: Simulation, alive: NDArray[np.bool_]) -> None:
+        """School leavers start work at their prospects; the old retire."""
+        p, people = self.pars, sim.people
+        age, occ = people["age"], people["occupation"]
+        income = people["income"]
+        student = occupation_code("student")
+        leaving = alive & (occ == student) & (age >= STUDENT_UNTIL)
+        if leaving.any():
+            workers = alive & (occ != student) & (occ != occupation_code("retired"))
+            typical = float(np.median(income[workers])) if workers.any() else 1.0
+            z = sim.stream(self, "start_income").normal(sim.t, sim.n)[leaving]
+            start = typical * people["prospects"][leaving] * np.exp(0.7 * z - 0.245)
+            occ[leaving] = occupation_code("worker")
+            income[leaving] = start
+            if "wage" in people:
+                people["wage"][leaving] = start
+        retiring = alive & (occ != occupation_code("retired")) & (age >= p.retire_at)
+        occ[retiring] = occupation_code("retired")
+        income[retiring] *= np.float32(p.pension_ratio)
+        if "wage" in people:
+            people["wage"][retiring] *= np.float32(p.pension_ratio)
+
+    def _births(self, sim: Simulation, alive: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """Adults of 20-40 have children, more with more perks; returns the newborns' ids."""
+        p, people, n, t = self.pars, sim.people, sim.n, sim.t
+        age = people["age"]
+        perks = people.get("perk_value", np.zeros(n))
+        chance = np.minimum(1.0, p.fertility * (1.0 + p.perk_fertility * perks / 1000.0))
+        fertile = alive & (age >= 20) & (age <= 40)
+        parents = np.flatnonzero(fertile & sim.stream(self, "birth").bernoulli(t, chance, n))
+        # Children's draws are indexed by their parent's id: common random numbers hold.
+        noise = sim.stream(self, "child_independence").normal(t, n)[parents]
+        u_dissent = sim.stream(self, "child_dissent").uniform(t, n)[parents]
+        ind_parent = people["independence"][parents].astype(np.float64)
+        adult = alive & (age >= ADULT_AGE)
+        mean_ind = float(people["independence"][adult].mean()) if adult.any() else 0.5
+        child_ind = np.clip(
+            p.heritability * ind_parent
+            + (1 - p.heritability) * mean_ind
+            + p.independence_noise * noise,
+            0.0,
+            1.0,
+        )
+        prospects = 1.0 + p.prospects_gain * perks[parents] / 1000.0
+        ids = sim.society.grow(parents.size)
+        people = sim.people
+        people["alive"][ids] = 1
+        people["age"][ids] = 0
+        people["occupation"][ids] = occupation_code("student")
+        people["independence"][ids] = child_ind
+        people["dissenter"][ids] = u_dissent < np.clip(self._dissent_slope * child_ind, 0, 1)
+        people["community"][ids] = people["community"][parents]
+        people["generation"][ids] = people["generation"][parents] + 1
+        people["parent"][ids] = parents
+        people["prospects"][ids] = prospects
+        sim.network.add(ids, parents)
+        return ids

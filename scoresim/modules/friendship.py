@@ -17,7 +17,7 @@ class FriendshipParams(Params):
 
     fade_rate: float = Field(0.004, ge=0, le=1, description="chance a tie fades in a month")
     closure_rate: float = Field(
-        0.06, ge=0, le=1, description="chance a citizen befriends a friend of a friend"
+        0.09, ge=0, le=1, description="chance a citizen befriends a friend of a friend"
     )
 
 

@@ -42,6 +42,13 @@ class Society:
         """Bytes held by citizens' arrays and the adjacency."""
         return self.people.nbytes + self.network.nbytes
 
+    def copy(self) -> Society:
+        """A deep copy, so that several runs can start from one society."""
+        people = People({k: v.copy() for k, v in self.people.arrays().items()}, self.people.fills)
+        network = Network(self.network.indptr.copy(), self.network.indices.copy())
+        ext = None if self.external_ids is None else self.external_ids.copy()
+        return Society(people, network, ext)
+
     def grow(self, count: int) -> NDArray[np.int64]:
         """Add ``count`` citizens without ties; return their ids."""
         self.network.grow(count)

@@ -1,0 +1,90 @@
+"""Enrolment: voluntary while perks outweigh a privacy cost, then mandatory for everyone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scoresim.engine.module import Measure, Module, Params, Phase, State, param
+from scoresim.engine.registry import register
+from scoresim.engine.simulation import Simulation
+from scoresim.modules.common import ADULT_AGE, living_adults
+
+
+class EnrolmentParams(Params):
+    """Parameters of enrolment."""
+
+    mandate_step: int = param(
+        24,
+        "month from which enrolment is mandatory (0: from the start)",
+        ge=0,
+        le=100_000,
+        plausible=(0, 60),
+        why="the articles: voluntary now, mandatory from 2020",
+    )
+    initial_share: float = param(
+        0.1,
+        "share enrolled at the start",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.3),
+        why="early adopters of the app",
+    )
+    privacy_cost: float = param(
+        300,
+        "median yearly privacy cost of enrolling, USD, for average independence",
+        ge=0,
+        le=1e6,
+        plausible=(50, 1000),
+        why="assumption",
+    )
+    enrol_rate: float = param(
+        0.1,
+        "monthly chance of enrolling once perks outweigh the privacy cost",
+        ge=0,
+        le=1,
+        plausible=(0.02, 0.3),
+        why="assumption: people take months to act",
+    )
+
+
+@register
+class Enrolment(Module):
+    """Adults enrol when the perks their score would unlock outweigh their privacy cost."""
+
+    name = "enrolment"
+    phase = Phase.SCORING
+    order = 50  # before the score, so this month's enrolment counts
+    Params = EnrolmentParams
+    pars: EnrolmentParams
+    states = (
+        State("enrolled", np.uint8, 0, "1 once enrolled in the score"),
+        State("privacy_cost", np.float32, 0, "yearly privacy cost of enrolling, USD"),
+    )
+    measures = (Measure("enrolled_share", "share of living adults enrolled"),)
+
+    def init(self, sim: Simulation) -> None:
+        """Draw privacy costs (higher for the independent) and the early adopters."""
+        people, n = sim.people, sim.n
+        z = sim.stream(self, "privacy_cost").normal(0, n)
+        people["privacy_cost"] = (
+            self.pars.privacy_cost * (0.5 + people["independence"]) * np.exp(0.5 * z)
+        )
+        adult = people["age"] >= ADULT_AGE
+        early = sim.stream(self, "early").uniform(0, n) < self.pars.initial_share
+        people["enrolled"] = (early & adult) | (self.pars.mandate_step == 0)
+
+    def step(self, sim: Simulation) -> None:
+        """Enrol the willing, or everyone once the mandate applies."""
+        people = sim.people
+        adult = living_adults(people)
+        enrolled = people["enrolled"]
+        if sim.t >= self.pars.mandate_step:
+            enrolled[adult] = 1
+        else:
+            offer = people.get("perk_offer", np.zeros(sim.n))
+            willing = adult & (enrolled == 0) & (offer > people["privacy_cost"])
+            joins = willing & sim.stream(self, "enrol").bernoulli(
+                sim.t, self.pars.enrol_rate, sim.n
+            )
+            enrolled[joins] = 1
+        sim.record("enrolled_share", float(enrolled[adult].mean()) if adult.any() else np.nan)

@@ -1,0 +1,294 @@
+"""The citizen score, as described in the articles: five components, penalties, spillover.
+
+Score = lo + (hi - lo) * sum_k(w_k * c_k) / sum_k(w_k) - own penalty - spillover, clamped to
+[lo, hi]. The credit components come from logistic scorecards with PDO scaling; behaviour
+from purchases; identity from occupation and age; relationships from friends' scores. The
+political penalty and the friends' spillover come from the articles, not from the five
+published dimensions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoresim.engine.module import Measure, Module, Params, Phase, State, param
+from scoresim.engine.registry import register
+from scoresim.engine.simulation import Simulation
+from scoresim.modules.common import ADULT_AGE, flag
+from scoresim.society.gather import neighbour_mean, neighbour_sum
+from scoresim.society.people import OCCUPATIONS
+
+#: Identity-traits quality of each occupation in [0, 1] (stable, verifiable employment scores
+#: higher); an assumption, documented in docs/model.md.
+OCCUPATION_IDENTITY: dict[str, float] = {
+    "student": 0.5,
+    "worker": 0.6,
+    "farmer": 0.5,
+    "clerk": 0.7,
+    "trader": 0.6,
+    "teacher": 0.8,
+    "engineer": 0.8,
+    "government official": 0.9,
+    "reporter": 0.6,
+    "ceo": 0.8,
+    "statistician": 0.7,
+    "retired": 0.7,
+    "unemployed": 0.3,
+}
+#: Violation kinds written by the expression module into ``violation_kind``.
+KIND_NONE, KIND_OPINION, KIND_HISTORY, KIND_NEWS = 0, 1, 2, 3
+
+
+def pdo_points(
+    log_odds: NDArray[np.float64], base_points: float, base_odds: float, pdo: float
+) -> NDArray[np.float64]:
+    """Scorecard points from good:bad log-odds with PDO scaling.
+
+    ``factor = pdo / ln 2``, ``offset = base_points - factor * ln(base_odds)``,
+    ``points = offset + factor * log_odds``. With 600 at 19:1 and pdo 50, a default
+    probability of 0.05 gives 600, 0.01 gives 719 and 0.001 gives 886.
+    """
+    factor = pdo / np.log(2.0)
+    offset = base_points - factor * np.log(base_odds)
+    return np.asarray(offset + factor * log_odds, dtype=np.float64)
+
+
+class ScoringParams(Params):
+    """Parameters of the score."""
+
+    score_min: float = param(350, "lowest score", ge=0, le=2000, why="the articles: 350-950")
+    score_max: float = param(950, "highest score", ge=1, le=2000, why="the articles: 350-950")
+    w_credit_history: float = param(
+        0.35,
+        "weight of credit history",
+        ge=0,
+        le=1,
+        plausible=(0.2, 0.5),
+        why="reported unofficially for Sesame Credit (35%)",
+    )
+    w_fulfilment: float = param(
+        0.25,
+        "weight of fulfilment capacity (assets, income)",
+        ge=0,
+        le=1,
+        plausible=(0.15, 0.35),
+        why="reported unofficially (25%)",
+    )
+    w_behaviour: float = param(
+        0.20,
+        "weight of behaviour and preferences (shopping)",
+        ge=0,
+        le=1,
+        plausible=(0.1, 0.3),
+        why="reported unofficially (20%)",
+    )
+    w_identity: float = param(
+        0.15,
+        "weight of identity traits",
+        ge=0,
+        le=1,
+        plausible=(0.05, 0.25),
+        why="reported unofficially (15%)",
+    )
+    w_relationships: float = param(
+        0.05,
+        "weight of interpersonal relationships (friends' scores)",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.15),
+        why="reported unofficially (5%)",
+    )
+    base_points: float = param(
+        600, "scorecard points at the base odds", ge=0, le=2000, why="standard PDO scaling"
+    )
+    base_odds: float = param(
+        19, "good:bad odds scoring base_points", gt=0, le=1e6, why="a 5% default rate scores 600"
+    )
+    pdo: float = param(50, "points to double the odds", gt=0, le=500, why="standard PDO scaling")
+    violation_penalty: float = param(
+        15,
+        "points lost per unit of violation memory",
+        ge=0,
+        le=500,
+        plausible=(5, 40),
+        why="assumption: one post costs about a perk band's width over a few months",
+    )
+    weight_opinion: float = param(
+        1.0, "memory added by an unpermitted opinion", ge=0, le=10, why="the articles' main example"
+    )
+    weight_history: float = param(
+        1.0,
+        "memory added by an alternative history",
+        ge=0,
+        le=10,
+        why="the articles treat it like an opinion",
+    )
+    weight_news: float = param(
+        0.7,
+        "memory added by accurate embarrassing news",
+        ge=0,
+        le=10,
+        plausible=(0.3, 1.0),
+        why="assumption: judged less severe",
+    )
+    violation_decay: float = param(
+        0.95,
+        "monthly retention of violation memory",
+        ge=0,
+        le=1,
+        plausible=(0.9, 0.99),
+        why="assumption: half-life of about 14 months",
+    )
+    expire_after: int = param(
+        0,
+        "months after the last violation when memory is wiped (0: never)",
+        ge=0,
+        le=1200,
+        why="0 as described; the expungement safeguard sets 12",
+    )
+    spillover_penalty: float = param(
+        3,
+        "points lost per unit of friends' summed violation memory",
+        ge=0,
+        le=100,
+        plausible=(1, 8),
+        why="assumption: a friend's post costs a fifth of one's own",
+    )
+    spillover_cap: float = param(
+        100, "most points friends can cost", ge=0, le=1000, why="keeps spillover bounded"
+    )
+    visibility: Literal["public", "private"] = param(
+        "public",
+        "whether anyone can look up an enrolled citizen's score",
+        why="the articles: anybody can check anyone's score",
+    )
+
+
+@register
+class Scoring(Module):
+    """Computes each citizen's score from five components, own violations and friends' ones."""
+
+    name = "scoring"
+    phase = Phase.SCORING
+    Params = ScoringParams
+    pars: ScoringParams
+    states = (
+        State("score", np.float32, 0, "the score, in [score_min, score_max]"),
+        State("score_credit_history", np.float32, 0, "points from credit history"),
+        State("score_fulfilment", np.float32, 0, "points from fulfilment capacity"),
+        State("score_behaviour", np.float32, 0, "points from behaviour and preferences"),
+        State("score_identity", np.float32, 0, "points from identity traits"),
+        State("score_relationships", np.float32, 0, "points from friends' scores"),
+        State("score_penalty", np.float32, 0, "points lost to one's own violations"),
+        State("score_spillover", np.float32, 0, "points lost to friends' violations"),
+        State("violation_memory", np.float32, 0, "decaying sum of weighted violations"),
+        State("violations", np.uint16, 0, "violations ever recorded"),
+        State("months_since_violation", np.uint16, 65535, "months since the last violation"),
+        State("speech_cost", np.float32, 0, "points one more opinion post would cost now"),
+        State("drag", np.float32, 0, "points this citizen's violations cost each friend"),
+        State("score_public", np.uint8, 0, "1 if others can look the score up"),
+    )
+    measures = (
+        Measure("mean_score", "mean score of living adults"),
+        Measure("score_sd", "standard deviation of living adults' scores"),
+        Measure("spillover_loss", "mean points never-violators lose through friends"),
+        Measure("violations_opinion", "unpermitted opinions recorded this month"),
+        Measure("violations_history", "alternative histories recorded this month"),
+        Measure("violations_news", "embarrassing news posts recorded this month"),
+    )
+
+    def init(self, sim: Simulation) -> None:
+        """Score everyone once so that the first month's decisions see a score."""
+        sim.people["score"] = (self.pars.score_min + self.pars.score_max) / 2
+        self.step(sim, record=False)
+
+    def step(self, sim: Simulation, record: bool = True) -> None:
+        """Update violation memory, components and the score."""
+        p, people, net = self.pars, sim.people, sim.network
+        lo, hi = p.score_min, p.score_max
+        span = hi - lo
+        mem = people["violation_memory"]
+        since = people["months_since_violation"]
+        kind = people.get("violation_kind", None)
+        added = np.zeros(sim.n, dtype=np.float32)
+        if kind is not None:
+            weights = np.array(
+                [0.0, p.weight_opinion, p.weight_history, p.weight_news], dtype=np.float32
+            )
+            added = weights[kind]
+        violated = added > 0
+        mem *= np.float32(p.violation_decay)
+        mem += added
+        people["violations"][violated] += 1
+        np.minimum(since.astype(np.int32) + 1, 65535, out=since, casting="unsafe")
+        since[violated] = 0
+        if p.expire_after:
+            mem[since >= p.expire_after] = 0
+
+        age = people["age"]
+        income = np.maximum(people["income"], 1.0)
+        assets = np.maximum(people["assets"], 0.0)
+        median_income = float(np.median(income[age >= ADULT_AGE])) if sim.n else 1.0
+        missed = people.get("missed_payments", 0.0)
+        unemployed = ~flag(people, "employed", True)
+        history_lo = 3.4 + 0.015 * (age - 40.0) - 0.7 * missed
+        capacity_lo = (
+            3.0
+            + np.log(income / median_income)
+            + 0.5 * np.log1p(assets / income)
+            - 1.0 * unemployed
+        )
+
+        def scaled(points: NDArray[np.float64]) -> NDArray[np.float64]:
+            return np.asarray(np.clip((points - lo) / span, 0.0, 1.0), dtype=np.float64)
+
+        c_hist = scaled(pdo_points(history_lo, p.base_points, p.base_odds, p.pdo))
+        c_cap = scaled(pdo_points(capacity_lo, p.base_points, p.base_odds, p.pdo))
+        lifestyle = people.get("lifestyle", np.zeros(sim.n))
+        c_beh = 1.0 / (1.0 + np.exp(-lifestyle / 2.0))
+        ident = np.array([OCCUPATION_IDENTITY[o] for o in OCCUPATIONS])
+        c_id = 0.7 * ident[people["occupation"]] + 0.3 * np.minimum(age, 60.0) / 60.0
+        prev = (people["score"] - lo) / span
+        c_rel = neighbour_mean(net, prev.astype(np.float32), empty=0.5)
+
+        w = np.array(
+            [p.w_credit_history, p.w_fulfilment, p.w_behaviour, p.w_identity, p.w_relationships]
+        )
+        w = w / w.sum() if w.sum() > 0 else w
+        parts = (c_hist, c_cap, c_beh, c_id, c_rel)
+        names = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
+        base = np.full(sim.n, lo, dtype=np.float64)
+        for wk, ck, nm in zip(w, parts, names, strict=True):
+            pts = span * wk * ck
+            people[f"score_{nm}"] = pts
+            base += pts
+        penalty = p.violation_penalty * mem
+        spill = np.minimum(p.spillover_cap, p.spillover_penalty * neighbour_sum(net, mem))
+        people["score_penalty"] = penalty
+        people["score_spillover"] = spill
+        score = np.clip(base - penalty - spill, lo, hi)
+        people["score"] = score
+        enrolled = flag(people, "enrolled", True)
+        # Only the enrolled have perks to lose; before the mandate others speak without fear.
+        people["speech_cost"] = p.violation_penalty * p.weight_opinion * enrolled
+        people["drag"] = p.spillover_penalty * mem
+        people["score_public"] = (p.visibility == "public") & enrolled
+
+        if not record:
+            return
+        adult = (people["alive"] == 1) & (age >= ADULT_AGE)
+        s = score[adult]
+        sim.record("mean_score", float(s.mean()) if s.size else np.nan)
+        sim.record("score_sd", float(s.std()) if s.size else np.nan)
+        clean = adult & (people["violations"] == 0)
+        sim.record("spillover_loss", float(spill[clean].mean()) if clean.any() else np.nan)
+        if kind is not None:
+            for k, label in (
+                (KIND_OPINION, "opinion"),
+                (KIND_HISTORY, "history"),
+                (KIND_NEWS, "news"),
+            ):
+                sim.record(f"violations_{label}", float(np.count_nonzero(kind == k)))

@@ -1,0 +1,114 @@
+"""Citizens cut friends who visibly drag their score down, and befriend safer people."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scoresim.engine.module import Measure, Module, Params, Phase, State, param
+from scoresim.engine.registry import register
+from scoresim.engine.simulation import Simulation
+from scoresim.modules.common import flag, living_adults
+from scoresim.modules.friendship import friend_of_friend
+from scoresim.society.network import normalise_pairs
+
+
+class TieCuttingParams(Params):
+    """Parameters of score-driven tie cutting (monthly)."""
+
+    cut_rate: float = param(
+        0.01,
+        "chance per month of cutting a friend per 10 points the friend costs",
+        ge=0,
+        le=1,
+        plausible=(0.002, 0.05),
+        why="assumption: the articles say people disconnect from those who draw them down",
+    )
+    shun_rate: float = param(
+        0.02,
+        "extra monthly chance of cutting a friend on the public blacklist",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.1),
+        why="assumption: Credit China lists who draws scores down",
+    )
+    status_rate: float = param(
+        0.002,
+        "monthly chance of cutting a friend per 100 points of visibly lower score",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.01),
+        why="assumption: the score as social worth",
+    )
+    max_cut: float = param(
+        0.5,
+        "cap on the monthly chance of cutting one tie",
+        ge=0,
+        le=1,
+        why="keeps probabilities valid",
+    )
+    rewire_share: float = param(
+        0.5,
+        "chance a cut is followed by a new tie to a friend of a friend in good standing",
+        ge=0,
+        le=1,
+        plausible=(0.0, 1.0),
+        why="assumption: people replace lost company",
+    )
+
+
+@register
+class TieCutting(Module):
+    """Each enrolled adult weighs each friend's visible drag on their score and may cut."""
+
+    name = "tie_cutting"
+    phase = Phase.SOCIAL_RESPONSE
+    Params = TieCuttingParams
+    pars: TieCuttingParams
+    states = (
+        State("ties_cut_by", np.uint16, 0, "ties this citizen cut for score reasons"),
+        State("ties_lost", np.uint16, 0, "ties others cut with this citizen for score reasons"),
+    )
+    measures = (
+        Measure("ties_cut", "ties cut for score reasons this month"),
+        Measure("ties_rewired", "new ties formed after a score-driven cut this month"),
+        Measure("dissenter_ties_lost", "mean score-driven ties lost per living dissenter"),
+    )
+
+    def step(self, sim: Simulation) -> None:
+        """Draw cuts over every directed tie, then rewire some cutters."""
+        p, people, net, t = self.pars, sim.people, sim.network, sim.t
+        alive = people["alive"] == 1
+        cares = living_adults(people) & flag(people, "enrolled", True)
+        src = net.sources()
+        dst = net.indices
+        visible = people["score_public"][dst] == 1
+        drag = np.where(visible, people["drag"][dst], 0.0)
+        gap = np.maximum(0.0, people["score"][src] - people["score"][dst])
+        p_cut = p.cut_rate * drag / 10.0 + p.status_rate * visible * gap / 100.0
+        if "listed_publicly" in people:
+            p_cut = p_cut + p.shun_rate * people["listed_publicly"][dst]
+        p_cut = np.minimum(p_cut, p.max_cut) * cares[src]
+        cut = sim.stream(self, "cut").uniform(t, src.size) < p_cut
+        cu, cv = normalise_pairs(src[cut], dst[cut], sim.n)
+        net.cut(cu, cv)
+        np.add.at(people["ties_cut_by"], src[cut], 1)
+        np.add.at(people["ties_lost"], dst[cut], 1)
+
+        cutters = np.unique(src[cut])
+        u = sim.stream(self, "rewire").uniform(t, 3 * sim.n).reshape(sim.n, 3)[cutters]
+        seek = cutters[u[:, 0] < p.rewire_share]
+        u = u[u[:, 0] < p.rewire_share]
+        target = friend_of_friend(net, seek, u[:, 1], u[:, 2])
+        ok = target >= 0
+        good = np.zeros(target.size, dtype=bool)
+        listed = flag(people, "blacklisted", False)
+        good[ok] = alive[target[ok]] & (people["drag"][target[ok]] == 0) & ~listed[target[ok]]
+        a, b = normalise_pairs(seek[good], target[good], sim.n)
+        fresh = ~net.has_ties(a, b)
+        net.add(a[fresh], b[fresh])
+        diss = alive & (people["dissenter"] == 1)
+        sim.record("ties_cut", float(cu.size))
+        sim.record("ties_rewired", float(np.count_nonzero(fresh)))
+        sim.record(
+            "dissenter_ties_lost", float(people["ties_lost"][diss].mean()) if diss.any() else 0.0
+        )
