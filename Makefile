@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/scoresim run default --out $(DEMO_OUT)
+	$(VENV)/bin/scoresim compare social-credit ability-to-pay no-score --agents 100000 --years 10 --out $(DEMO_OUT)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check scoresim tests examples benchmarks

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State
+from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.society.people import occupation_code
@@ -14,12 +13,54 @@ from scoresim.society.people import occupation_code
 class EconomyParams(Params):
     """Parameters of the economy (rates are monthly unless said otherwise)."""
 
-    saving_rate: float = Field(0.10, ge=0, le=1, description="share of income saved")
-    income_growth: float = Field(0.03, ge=-0.5, le=0.5, description="yearly wage growth")
-    return_sigma: float = Field(0.02, ge=0, le=0.5, description="sd of monthly asset return")
-    job_loss_rate: float = Field(0.004, ge=0, le=1, description="chance a worker loses a job")
-    job_find_rate: float = Field(0.15, ge=0, le=1, description="chance a job seeker finds one")
-    benefit_ratio: float = Field(0.3, ge=0, le=1, description="income kept while unemployed")
+    saving_rate: float = param(
+        0.10,
+        "share of income saved",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.4),
+        why="household saving is high in China",
+    )
+    income_growth: float = param(
+        0.03,
+        "yearly wage growth",
+        ge=-0.5,
+        le=0.5,
+        plausible=(0.0, 0.08),
+        why="assumption: modest real growth",
+    )
+    return_sigma: float = param(
+        0.02,
+        "sd of monthly asset return",
+        ge=0,
+        le=0.5,
+        plausible=(0.0, 0.05),
+        why="assumption: mixed savings",
+    )
+    job_loss_rate: float = param(
+        0.004,
+        "monthly chance a worker loses a job",
+        ge=0,
+        le=1,
+        plausible=(0.001, 0.01),
+        why="about 5% a year",
+    )
+    job_find_rate: float = param(
+        0.15,
+        "monthly chance a job seeker finds one",
+        ge=0,
+        le=1,
+        plausible=(0.05, 0.3),
+        why="spells of about half a year",
+    )
+    benefit_ratio: float = param(
+        0.3,
+        "income kept while unemployed",
+        ge=0,
+        le=1,
+        plausible=(0.1, 0.6),
+        why="assumption: thin benefits",
+    )
 
 
 @register

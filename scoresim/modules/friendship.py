@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
 
-from scoresim.engine.module import Measure, Module, Params, Phase
+from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.society.network import Network, normalise_pairs
@@ -15,9 +14,21 @@ from scoresim.society.network import Network, normalise_pairs
 class FriendshipParams(Params):
     """Parameters of ordinary tie turnover (monthly)."""
 
-    fade_rate: float = Field(0.004, ge=0, le=1, description="chance a tie fades in a month")
-    closure_rate: float = Field(
-        0.09, ge=0, le=1, description="chance a citizen befriends a friend of a friend"
+    fade_rate: float = param(
+        0.004,
+        "monthly chance a tie fades",
+        ge=0,
+        le=1,
+        plausible=(0.001, 0.01),
+        why="about 5% of ties a year",
+    )
+    closure_rate: float = param(
+        0.09,
+        "monthly chance a citizen befriends a friend of a friend",
+        ge=0,
+        le=1,
+        plausible=(0.03, 0.15),
+        why="keeps mean degree near its start against fading and deaths",
     )
 
 

@@ -1,24 +1,57 @@
-"""Network measures: degree, and how dissenters' ties compare with everyone else's."""
+"""Network measures: degree, connectedness, and how dissenters' ties compare (social exile)."""
 
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
-from scoresim.engine.module import Measure, Module, Params, Phase
+from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
+from scoresim.society.network import Network
 
 
 class NetworkStatsParams(Params):
     """Parameters of the network measures."""
 
-    every: int = Field(1, ge=1, le=1200, description="compute every this many months")
+    every: int = param(
+        1,
+        "compute every this many months",
+        ge=1,
+        le=1200,
+        why="monthly; larger for huge societies",
+    )
+
+
+def giant_component(net: Network, alive: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Mask of the living citizens in the largest connected component."""
+    adj = csr_matrix(
+        (np.ones(net.indices.size, dtype=np.int8), net.indices, net.indptr), shape=(net.n, net.n)
+    )
+    _, labels = connected_components(adj, directed=False)
+    sizes = np.bincount(labels[alive], minlength=labels.max() + 1)
+    return np.asarray(alive & (labels == int(sizes.argmax())))
+
+
+def tie_correlation(net: Network, values: NDArray[np.floating], keep: NDArray[np.bool_]) -> float:
+    """Pearson correlation of ``values`` across the two ends of ties between kept nodes."""
+    src = net.sources()
+    dst = net.indices
+    both = keep[src] & keep[dst]
+    if np.count_nonzero(both) < 3:
+        return float("nan")
+    a = values[src[both]].astype(np.float64)
+    b = values[dst[both]].astype(np.float64)
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
 
 
 @register
 class NetworkStats(Module):
-    """Mean degree, isolation, and dissenters' degree relative to others (social exile)."""
+    """Degree, isolation, the giant component, and dissenters' place in the network."""
 
     name = "network_stats"
     phase = Phase.MEASURES
@@ -28,18 +61,30 @@ class NetworkStats(Module):
         Measure("mean_degree", "mean number of ties of the living"),
         Measure("isolated_share", "share of the living with no tie"),
         Measure("dissenter_degree_ratio", "dissenters' mean degree over others' mean degree"),
+        Measure("fragmentation", "share of the living outside the giant component"),
+        Measure("dissenters_outside_giant", "share of living dissenters outside the giant"),
+        Measure("score_assortativity", "correlation of scores across ties (if scored)"),
     )
 
     def step(self, sim: Simulation) -> None:
         """Compute the measures on the network as it stands at the end of the step."""
         if (sim.t + 1) % self.pars.every:
             return
-        alive = sim.people["alive"].astype(bool)
+        people = sim.people
+        alive = people["alive"] == 1
+        if not alive.any():
+            return
         deg = sim.network.degree()
-        diss = alive & (sim.people["dissenter"] == 1)
+        diss = alive & (people["dissenter"] == 1)
         other = alive & ~diss
         live_deg = deg[alive]
-        sim.record("mean_degree", float(live_deg.mean()) if live_deg.size else np.nan)
-        sim.record("isolated_share", float(np.mean(live_deg == 0)) if live_deg.size else np.nan)
+        sim.record("mean_degree", float(live_deg.mean()))
+        sim.record("isolated_share", float(np.mean(live_deg == 0)))
         if diss.any() and other.any() and deg[other].mean() > 0:
             sim.record("dissenter_degree_ratio", float(deg[diss].mean() / deg[other].mean()))
+        giant = giant_component(sim.network, alive)
+        sim.record("fragmentation", 1.0 - np.count_nonzero(giant) / np.count_nonzero(alive))
+        if diss.any():
+            sim.record("dissenters_outside_giant", float(np.mean(~giant[diss])))
+        if "score" in people:
+            sim.record("score_assortativity", tie_correlation(sim.network, people["score"], alive))
