@@ -33,7 +33,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_society.py
 
 docs: $(VENV)/.installed
-	$(PY) -m scoresim.reference docs/scenarios.md
+	$(PY) -m scoresim.reference docs
 
 clean:
 	rm -rf $(VENV) results .mypy_cache .ruff_cache .pytest_cache

@@ -69,9 +69,24 @@ def test_presets_command_lists_default() -> None:
     assert res.exit_code == 0 and "default" in res.stdout.split()
 
 
-def test_docs_scenarios_reference_is_current() -> None:
-    from scoresim.reference import scenario_reference
+def test_generated_docs_are_current() -> None:
+    from scoresim.reference import model_parameters, scenario_reference
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
-    assert doc.endswith(scenario_reference()), "regenerate with `make docs`"
-    assert "| `mean_degree` | `20.0` | > 0, <= 1000 |" in doc
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    scenarios = (docs / "scenarios.md").read_text()
+    assert scenarios.endswith(scenario_reference()), "regenerate with `make docs`"
+    assert "| `mean_degree` | `20.0` | > 0, <= 1000 |" in scenarios
+    model = (docs / "model.md").read_text()
+    assert model.endswith(model_parameters()), "regenerate with `make docs`"
+
+
+def test_every_builtin_parameter_says_why() -> None:
+    from scoresim.engine import registry
+
+    for name, cls in registry.known().items():
+        if not cls.__module__.startswith("scoresim."):
+            continue
+        for key, field in cls.Params.model_fields.items():
+            extra = field.json_schema_extra
+            assert isinstance(extra, dict) and extra.get("why"), f"{name}.{key}"
+            assert field.description, f"{name}.{key}"
