@@ -1,10 +1,12 @@
 """Common random numbers: one named, counter-based random stream per decision.
 
 Every random decision in a run draws from its own stream, keyed by a hash of the run seed, the
-module name and the decision name. Each step gets a fresh block of the counter space, so step
-``t``'s draws are a pure function of ``(seed, module, decision, t)``. Within a step the draw at
-position ``i`` belongs to agent ``i`` (Philox is counter based, so the first ``n`` draws are the
-same whatever ``n`` is: citizens born later never shift the draws of earlier ones).
+module name and the decision name. Each step seeds a fresh generator from that key and the step
+number (numpy's SeedSequence, spawn key ``(step, sub)``), so step ``t``'s draws are a pure
+function of ``(seed, module, decision, t)``. Within a step the draw at position ``i`` belongs
+to agent ``i``: a generator's first ``n`` draws are the same whatever ``n`` is, so citizens born
+later never shift the draws of earlier ones. The bit generator is SFC64, about three times
+faster than Philox here; SeedSequence gives statistically independent streams per block.
 
 Consequences: two runs that differ only in one module's parameters see identical draws in every
 other module; a run resumed from a checkpoint continues exactly; the number of workers or the
@@ -58,16 +60,21 @@ class Stream:
         """
         if step < 0 or sub < 0:
             raise ValueError(f"step and sub must be >= 0, got step={step}, sub={sub}")
-        # The high 128 bits of Philox's 256-bit counter hold (step, sub); the low 128 bits count
-        # draws within the block, so blocks can never overlap.
-        counter = (step << 192) | (sub << 128)
-        return np.random.Generator(np.random.Philox(key=self._key, counter=counter))
+        seq = np.random.SeedSequence(self._key, spawn_key=(step, sub))
+        return np.random.Generator(np.random.SFC64(seq))
 
     def uniform(self, step: int, n: int, sub: int = 0) -> NDArray[np.float64]:
         """Draw ``n`` uniforms in [0, 1); element ``i`` is agent ``i``'s draw."""
         u = self.generator(step, sub).random(n)
         if self._log is not None:
             self._log(self.module, self.decision, step, u)
+        return u
+
+    def uniform32(self, step: int, n: int, sub: int = 0) -> NDArray[np.float32]:
+        """Like :meth:`uniform` in single precision: half the bytes, for per-tie draws."""
+        u = self.generator(step, sub).random(n, dtype=np.float32)
+        if self._log is not None:
+            self._log(self.module, self.decision, step, u.astype(np.float64))
         return u
 
     def normal(self, step: int, n: int, sub: int = 0) -> NDArray[np.float64]:

@@ -265,3 +265,23 @@ def test_births_rise_with_perks_and_independence_is_inherited() -> None:
     assert r > 0.3
     assert np.all(p["generation"][kids] == 1)
     assert np.any(p["prospects"][kids] > 1.0)
+
+
+def test_access_measures_equal_a_direct_count() -> None:
+    sim = run({"scoring": {}, "perks": {}, "enrolment": {"mandate_step": 0}}, steps=3)
+    final = sim.result().final()
+    p = sim.people
+    adult = (p["alive"] == 1) & (p["age"] >= ADULT_AGE)
+    has700 = (p["perks"] >> 2) & 1
+    diss = adult & (p["dissenter"] == 1)
+    conf = adult & (p["dissenter"] == 0)
+    assert final["perk_share_700_dissenters"] == pytest.approx(has700[diss].mean())
+    assert final["perk_gap_700"] == pytest.approx(has700[conf].mean() - has700[diss].mean())
+    assert final["perk_share_600"] == pytest.approx((p["perks"][adult] & 1).mean())
+    income = p["income"][adult]
+    poorest = income <= np.quantile(income, 0.2)
+    assert final["perk_share_700_q1"] == pytest.approx(has700[adult][poorest].mean(), abs=0.01)
+    values = np.sort(p["perk_value"][adult].astype(np.float64))
+    n = values.size
+    lorenz = np.sum((2 * np.arange(1, n + 1) - n - 1) * values) / (n * values.sum())
+    assert final["perk_gini"] == pytest.approx(lorenz)

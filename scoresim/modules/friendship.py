@@ -78,7 +78,7 @@ class Friendship(Module):
         src = net.sources()
         upper = net.indices > src
         # One draw per directed entry; only the (u < v) entry of each tie decides.
-        fade = upper & (sim.stream(self, "fade").uniform(t, src.size) < self.pars.fade_rate)
+        fade = upper & (sim.stream(self, "fade").uniform32(t, src.size) < self.pars.fade_rate)
         net.cut(src[fade], net.indices[fade])
         seekers = np.flatnonzero(
             alive & sim.stream(self, "seek").bernoulli(t, self.pars.closure_rate, n)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
+from scoresim.society.gather import component_labels, tie_correlation
 from scoresim.society.network import Network
 
 
@@ -27,26 +26,9 @@ class NetworkStatsParams(Params):
 
 def giant_component(net: Network, alive: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Mask of the living citizens in the largest connected component."""
-    adj = csr_matrix(
-        (np.ones(net.indices.size, dtype=np.int8), net.indices, net.indptr), shape=(net.n, net.n)
-    )
-    _, labels = connected_components(adj, directed=False)
-    sizes = np.bincount(labels[alive], minlength=labels.max() + 1)
+    labels = component_labels(net)
+    sizes = np.bincount(labels[alive], minlength=net.n)
     return np.asarray(alive & (labels == int(sizes.argmax())))
-
-
-def tie_correlation(net: Network, values: NDArray[np.floating], keep: NDArray[np.bool_]) -> float:
-    """Pearson correlation of ``values`` across the two ends of ties between kept nodes."""
-    src = net.sources()
-    dst = net.indices
-    both = keep[src] & keep[dst]
-    if np.count_nonzero(both) < 3:
-        return float("nan")
-    a = values[src[both]].astype(np.float64)
-    b = values[dst[both]].astype(np.float64)
-    if a.std() == 0 or b.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 @register

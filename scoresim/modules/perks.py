@@ -186,23 +186,29 @@ class Perks(Module):
         loans: tuple[int, int],
     ) -> None:
         people = sim.people
-        diss = adult & (people["dissenter"] == 1)
-        conf = adult & (people["dissenter"] == 0)
-
-        def share(mask: NDArray[np.bool_], k: int) -> float:
-            return float(held[mask, k].mean()) if mask.any() else np.nan
-
+        # Group codes: 0 not counted, 1 dissenter, 2 conformer; then 3..7 income quintiles.
+        group = np.where(adult, 1 + (people["dissenter"] == 0), 0)
+        n_group = np.bincount(group, minlength=3).astype(np.float64)
+        held_by_group = np.stack(
+            [np.bincount(group, weights=held[:, k], minlength=3) for k in range(held.shape[1])]
+        )  # (perk, group)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_diss = held_by_group[:, 1] / n_group[1]
+            share_conf = held_by_group[:, 2] / n_group[2]
+            share_all = (held_by_group[:, 1] + held_by_group[:, 2]) / (n_group[1] + n_group[2])
         for k, label in enumerate(PERK_LABELS):
-            sim.record(f"perk_share_{label}", share(adult, k))
-            sim.record(f"perk_share_{label}_dissenters", share(diss, k))
-            sim.record(f"perk_share_{label}_conformers", share(conf, k))
-            sim.record(f"perk_gap_{label}", share(conf, k) - share(diss, k))
+            sim.record(f"perk_share_{label}", share_all[k])
+            sim.record(f"perk_share_{label}_dissenters", share_diss[k])
+            sim.record(f"perk_share_{label}_conformers", share_conf[k])
+            sim.record(f"perk_gap_{label}", share_conf[k] - share_diss[k])
         income = people["income"]
         if adult.any():
             edges = np.quantile(income[adult], [0.2, 0.4, 0.6, 0.8])
-            quint = np.searchsorted(edges, income, side="right")
+            quint = np.where(adult, np.searchsorted(edges, income, side="right"), 5)
+            n_q = np.bincount(quint, minlength=6)
+            held_q = np.bincount(quint, weights=held[:, 2], minlength=6)
             for q in range(5):
-                sim.record(f"perk_share_700_q{q + 1}", share(adult & (quint == q), 2))
+                sim.record(f"perk_share_700_q{q + 1}", held_q[q] / n_q[q] if n_q[q] else np.nan)
             sim.record("perk_gini", gini(people["perk_value"][adult]))
         sim.record("loans_taken", float(loans[0]))
         sim.record("missed_repayments", float(loans[1]))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
@@ -56,6 +59,35 @@ class TieCuttingParams(Params):
     )
 
 
+@njit(cache=True)
+def _cut_mask(
+    indptr: Any,
+    indices: Any,
+    cares: Any,
+    public: Any,
+    drag: Any,
+    score: Any,
+    listed: Any,
+    u: Any,
+    rates: Any,
+) -> Any:
+    """For each directed tie i->j, whether i cuts j this month (one pass, no temporaries)."""
+    cut_rate, status_rate, shun_rate, max_cut = rates[0], rates[1], rates[2], rates[3]
+    out = np.zeros(indices.size, dtype=np.bool_)
+    for i in range(indptr.size - 1):
+        if not cares[i]:
+            continue
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            chance = shun_rate * listed[j]
+            if public[j]:
+                chance += cut_rate * drag[j] / 10.0
+                if score[i] > score[j]:
+                    chance += status_rate * (score[i] - score[j]) / 100.0
+            out[p] = u[p] < min(chance, max_cut)
+    return out
+
+
 @register
 class TieCutting(Module):
     """Each enrolled adult weighs each friend's visible drag on their score and may cut."""
@@ -79,16 +111,21 @@ class TieCutting(Module):
         p, people, net, t = self.pars, sim.people, sim.network, sim.t
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(people, "enrolled", True)
+        listed = people.get("listed_publicly", np.zeros(sim.n, dtype=np.uint8))
+        u = sim.stream(self, "cut").uniform32(t, net.indices.size)
+        cut = _cut_mask(
+            net.indptr,
+            net.indices,
+            cares,
+            people["score_public"],
+            people["drag"],
+            people["score"],
+            listed,
+            u,
+            np.array([p.cut_rate, p.status_rate, p.shun_rate, p.max_cut]),
+        )
         src = net.sources()
         dst = net.indices
-        visible = people["score_public"][dst] == 1
-        drag = np.where(visible, people["drag"][dst], 0.0)
-        gap = np.maximum(0.0, people["score"][src] - people["score"][dst])
-        p_cut = p.cut_rate * drag / 10.0 + p.status_rate * visible * gap / 100.0
-        if "listed_publicly" in people:
-            p_cut = p_cut + p.shun_rate * people["listed_publicly"][dst]
-        p_cut = np.minimum(p_cut, p.max_cut) * cares[src]
-        cut = sim.stream(self, "cut").uniform(t, src.size) < p_cut
         cu, cv = normalise_pairs(src[cut], dst[cut], sim.n)
         net.cut(cu, cv)
         np.add.at(people["ties_cut_by"], src[cut], 1)

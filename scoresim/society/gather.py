@@ -14,7 +14,13 @@ from numpy.typing import NDArray
 
 from scoresim.society.network import Network
 
-__all__ = ["neighbour_count", "neighbour_mean", "neighbour_sum"]
+__all__ = [
+    "component_labels",
+    "neighbour_count",
+    "neighbour_mean",
+    "neighbour_sum",
+    "tie_correlation",
+]
 
 
 @njit(cache=True, parallel=True)
@@ -60,3 +66,69 @@ def neighbour_mean(
     total = neighbour_sum(net, values)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(deg > 0, total / np.maximum(deg, 1), empty)
+
+
+@njit(cache=True)
+def _find_root(parent: Any, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]  # path halving
+        x = parent[x]
+    return x
+
+
+@njit(cache=True)
+def _components(indptr: Any, indices: Any) -> Any:
+    n = indptr.size - 1
+    parent = np.arange(n)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j > i:
+                a = _find_root(parent, i)
+                b = _find_root(parent, j)
+                if a != b:
+                    if a < b:
+                        parent[b] = a
+                    else:
+                        parent[a] = b
+    for i in range(n):
+        parent[i] = _find_root(parent, i)
+    return parent
+
+
+def component_labels(net: Network) -> NDArray[np.int64]:
+    """Connected-component label of each node (the smallest id in its component)."""
+    return np.asarray(_components(net.indptr, net.indices), dtype=np.int64)
+
+
+@njit(cache=True)
+def _tie_moments(indptr: Any, indices: Any, values: Any, keep: Any) -> Any:
+    out = np.zeros(6)  # count, sum a, sum b, sum a^2, sum b^2, sum ab
+    for i in range(indptr.size - 1):
+        if not keep[i]:
+            continue
+        a = values[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if keep[j]:
+                b = values[j]
+                out[0] += 1
+                out[1] += a
+                out[2] += b
+                out[3] += a * a
+                out[4] += b * b
+                out[5] += a * b
+    return out
+
+
+def tie_correlation(net: Network, values: NDArray[Any], keep: NDArray[np.bool_]) -> float:
+    """Pearson correlation of ``values`` across the two ends of ties between kept nodes."""
+    n, sa, sb, saa, sbb, sab = _tie_moments(net.indptr, net.indices, values, keep)
+    if n < 3:
+        return float("nan")
+    cov = sab / n - (sa / n) * (sb / n)
+    va = saa / n - (sa / n) ** 2
+    vb = sbb / n - (sb / n) ** 2
+    if va <= 0 or vb <= 0:
+        return float("nan")
+    return float(cov / np.sqrt(va * vb))

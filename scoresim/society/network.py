@@ -47,6 +47,7 @@ class Network:
     def __init__(self, indptr: NDArray[np.int64], indices: NDArray[np.int32]):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int32)
+        self._sources: NDArray[np.int64] | None = None  # cached owner of each entry
         self._cuts: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
         self._adds: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
 
@@ -76,8 +77,13 @@ class Network:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     def sources(self) -> NDArray[np.int64]:
-        """Owner of each entry of ``indices`` (the row each directed entry sits in)."""
-        return np.repeat(np.arange(self.n, dtype=np.int64), self.degree())
+        """Owner of each entry of ``indices`` (the row each directed entry sits in).
+
+        Cached until the ties change; treat the result as read-only.
+        """
+        if self._sources is None:
+            self._sources = np.repeat(np.arange(self.n, dtype=np.int64), self.degree())
+        return self._sources
 
     def pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Every tie once, as ``(u, v)`` with ``u < v``, sorted."""
@@ -143,6 +149,7 @@ class Network:
         self.indptr, self.indices = kern.merge_rows(
             self.indptr, self.indices, keep, src[order], dst[order]
         )
+        self._sources = None
         return n_cut, int(au.size)
 
     @property
