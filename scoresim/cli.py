@@ -160,7 +160,10 @@ def compare_cmd(
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print {scenario: {measure: value}} as JSON.")
+        bool,
+        typer.Option(
+            "--json", help="Print {scenario: {measure: number}} as JSON (absent: left out)."
+        ),
     ] = False,
 ) -> None:
     """Run policies on one society with common random numbers; compare final measures."""
@@ -186,7 +189,10 @@ def compare_cmd(
         raise _fail(exc) from None
     table = final_table(results)
     if as_json:
-        sys.stdout.write(json.dumps(table, indent=2) + "\n")
+        numbers = {
+            label: {k: v for k, v in row.items() if v is not None} for label, row in table.items()
+        }
+        sys.stdout.write(json.dumps(numbers, indent=2) + "\n")
         return
     names = [m for m in next(iter(table.values())) if show_all or m in HEADLINE]
     if not show_all:

@@ -90,3 +90,32 @@ def test_every_builtin_parameter_says_why() -> None:
             extra = field.json_schema_extra
             assert isinstance(extra, dict) and extra.get("why"), f"{name}.{key}"
             assert field.description, f"{name}.{key}"
+
+
+def test_compare_json_is_preset_then_measure_to_number(tmp_path: Path) -> None:
+    args = ["compare", "social-credit", "no-score", "-n", "800", "-y", "1", "-s", "2", "--json"]
+    res = runner.invoke(app, [*args, "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert list(data) == ["social-credit", "no-score"]
+    for row in data.values():
+        assert all(isinstance(v, int | float) for v in row.values())
+    assert "spillover_loss" in data["social-credit"] and "spillover_loss" not in data["no-score"]
+    table = pq.read_table(tmp_path / "social-credit" / "measures.parquet")
+    assert table.column("expression_rate")[-1].as_py() == data["social-credit"]["expression_rate"]
+
+
+def test_compare_prints_a_headline_table() -> None:
+    res = runner.invoke(app, ["compare", "social-credit", "ability-to-pay", "-n", "600", "-y", "1"])
+    assert res.exit_code == 0, res.output
+    assert "expression_rate" in res.stdout and "ability-to-pay" in res.stdout
+    assert "common random numbers" in res.stdout
+
+
+def test_compare_rejects_different_societies_and_single_scenarios(tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text('extends = "no-score"\nname = "other"\n[society.network]\nmean_degree = 5\n')
+    res = runner.invoke(app, ["compare", "social-credit", str(other), "-n", "500", "-y", "1"])
+    assert res.exit_code == 2 and "differs from social-credit in society" in res.stderr
+    res = runner.invoke(app, ["compare", "social-credit"])
+    assert res.exit_code == 2 and "at least two" in res.stderr
