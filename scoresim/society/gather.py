@@ -16,7 +16,6 @@ from scoresim.society.network import Network
 
 __all__ = [
     "component_labels",
-    "neighbour_count",
     "neighbour_mean",
     "neighbour_sum",
     "tie_correlation",
@@ -35,27 +34,9 @@ def _sum(indptr: Any, indices: Any, values: Any) -> Any:
     return out
 
 
-@njit(cache=True, parallel=True)
-def _count(indptr: Any, indices: Any, flags: Any) -> Any:
-    n = indptr.size - 1
-    out = np.zeros(n, dtype=np.int32)
-    for i in prange(n):
-        c = 0
-        for p in range(indptr[i], indptr[i + 1]):
-            if flags[indices[p]]:
-                c += 1
-        out[i] = c
-    return out
-
-
 def neighbour_sum(net: Network, values: NDArray[Any]) -> NDArray[np.float64]:
     """For each node, the sum of ``values`` over its neighbours."""
     return np.asarray(_sum(net.indptr, net.indices, values), dtype=np.float64)
-
-
-def neighbour_count(net: Network, flags: NDArray[Any]) -> NDArray[np.int32]:
-    """For each node, how many neighbours have a true (non-zero) flag."""
-    return np.asarray(_count(net.indptr, net.indices, flags), dtype=np.int32)
 
 
 def neighbour_mean(
