@@ -5,20 +5,35 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
-from scoresim.compare import compare, final_table
-from scoresim.engine.simulation import Simulation
 from scoresim.errors import InputError
+from scoresim.experiments.compare import Comparison, compare
+from scoresim.experiments.executors import Executor, make_executor
+from scoresim.experiments.runner import execute, pending_record
+from scoresim.experiments.sensitivity import sensitivity as sensitivity_indices
+from scoresim.experiments.spec import RunSpec
+from scoresim.experiments.stats import Interval
+from scoresim.experiments.sweep import sweep as run_sweep
 from scoresim.reference import scenario_reference
-from scoresim.results import RunResult
+from scoresim.results import load_run
 from scoresim.scenario import load_scenario, preset_names
+from scoresim.store import list_runs, run_dir, upsert
 
 app = typer.Typer(
     add_completion=False,
@@ -28,103 +43,7 @@ app = typer.Typer(
 )
 err_console = Console(stderr=True)
 EXIT_INPUT = 2
-
-
-def _fail(exc: InputError) -> typer.Exit:
-    for line in str(exc).splitlines():
-        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_INPUT)
-
-
-def _overrides(agents: int | None, steps: int | None, seed: int | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if agents is not None:
-        out["society.agents"] = agents
-    if steps is not None:
-        out["steps"] = steps
-    if seed is not None:
-        out["seed"] = seed
-    return out
-
-
-def _progress_bar() -> Progress:
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("step {task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    return Progress(*columns, console=err_console, transient=True)
-
-
-def _run_with_progress(sim: Simulation, show: bool) -> RunResult:
-    if not show:
-        return sim.run()
-    with _progress_bar() as bar:
-        task = bar.add_task(sim.scenario.name, total=sim.scenario.steps)
-        return sim.run(progress=lambda done, _total: bar.update(task, completed=done))
-
-
-def _summary_table(result: RunResult) -> Table:
-    table = Table(title=f"{result.scenario.name}: final measures", title_justify="left")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for name, value in result.final().items():
-        table.add_row(name, _fmt(value))
-    return table
-
-
-def _fmt(value: float | None) -> str:
-    """A measure for people: thousands separators, four significant digits, no exponent."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}" if abs(value) >= 1e-4 else f"{value:.2e}"
-
-
-@app.command()
-def run(
-    scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a preset name.")],
-    agents: Annotated[
-        int | None, typer.Option("--agents", "-n", help="Number of citizens.")
-    ] = None,
-    steps: Annotated[int | None, typer.Option("--steps", "-t", help="Months to simulate.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Run seed.")] = None,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory for measures.parquet and run.json.")
-    ] = Path("results/run"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-) -> None:
-    """Run one scenario and write its per-step measures to OUT/measures.parquet."""
-    try:
-        sc = load_scenario(scenario, _overrides(agents, steps, seed))
-        sim = Simulation(sc)
-        result = _run_with_progress(sim, show=not as_json and err_console.is_terminal)
-        path = result.write(out)
-    except InputError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        summary = {
-            **result.provenance(),
-            "measures_file": str(path),
-            "final": {k: (None if math.isnan(v) else v) for k, v in result.final().items()},
-        }
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-        return
-    prov = result.provenance()
-    console = Console()
-    console.print(_summary_table(result))
-    console.print(
-        f"seed {prov['seed']} · scenario hash {prov['scenario_hash']} · "
-        f"code {prov['code_version']} · {prov['elapsed_s']} s",
-        highlight=False,
-    )
-    console.print(f"measures written to [bold]{path}[/]")
-
+EXIT_FAILED = 1
 
 #: Measures shown by ``compare`` unless ``--all`` is given.
 HEADLINE = (
@@ -144,77 +63,381 @@ HEADLINE = (
     "population",
 )
 
+# Options shared by the commands that run experiments.
+Agents = Annotated[int | None, typer.Option("--agents", "-n", help="Number of citizens.")]
+Seed = Annotated[int | None, typer.Option("--seed", "-s", help="Run seed.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Workers = Annotated[
+    int | None, typer.Option("--workers", "-w", help="Worker processes (default: one per core).")
+]
+ExecutorKind = Annotated[
+    str, typer.Option("--executor", help="inprocess or pool (ignored with --cluster).")
+]
+Cluster = Annotated[
+    str | None,
+    typer.Option("--cluster", help="Run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT."),
+]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue the experiment stored in --out.")]
+
+
+def _fail(exc: InputError) -> typer.Exit:
+    for line in str(exc).splitlines():
+        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_INPUT)
+
+
+def _overrides(agents: int | None, steps: int | None, seed: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if agents is not None:
+        out["society.agents"] = agents
+    if steps is not None:
+        out["steps"] = steps
+    if seed is not None:
+        out["seed"] = seed
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    """A measure for people: thousands separators, four significant digits, no exponent."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 1e-4 else f"{value:.2e}"
+
+
+def _fmt_interval(iv: Interval) -> str:
+    if math.isnan(iv.ci_low):
+        return _fmt(iv.mean)
+    return f"{_fmt(iv.mean)} [{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]"
+
+
+def _show_progress(as_json: bool) -> bool:
+    return not as_json and err_console.is_terminal
+
+
+@contextmanager
+def _executor(kind: str, workers: int | None, cluster: str | None) -> Iterator[Executor]:
+    executor = make_executor(kind, workers, cluster)
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+class _RunBar:
+    """One progress bar for a batch of runs: done, failed, ETA."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.enabled = enabled
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs · [red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=not enabled,
+        )
+        self.task = self.bar.add_task(label, total=None, failed=0)
+
+    def __call__(self, ok: int, failed: int, total: int) -> None:
+        self.bar.update(self.task, completed=ok + failed, total=total, failed=failed)
+
+    def __enter__(self) -> _RunBar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a preset name.")],
+    agents: Agents = None,
+    steps: Annotated[int | None, typer.Option("--steps", "-t", help="Months to simulate.")] = None,
+    seed: Seed = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")] = Path(
+        "results/run"
+    ),
+    as_json: AsJson = False,
+) -> None:
+    """Run one scenario; write its measures to OUT/runs/RUN_ID/measures.parquet."""
+    try:
+        sc = load_scenario(scenario, _overrides(agents, steps, seed))
+        spec = RunSpec.of(sc, "run")
+        upsert(out, [pending_record(spec)])
+        bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("months"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=not _show_progress(as_json),
+        )
+        with bar:
+            task = bar.add_task(sc.name, total=sc.steps)
+            try:
+                record = execute(
+                    spec, str(out), lambda done, _n: bar.update(task, completed=done), True
+                )
+            except Exception as exc:
+                failed = pending_record(spec)
+                failed.status, failed.error = "failed", f"{type(exc).__name__}: {exc}"
+                upsert(out, [failed])
+                raise
+        upsert(out, [record])
+    except InputError as exc:
+        raise _fail(exc) from None
+    result = load_run(run_dir(out, spec.run_id))
+    path = run_dir(out, spec.run_id) / "measures.parquet"
+    if as_json:
+        summary = {
+            **result.provenance(),
+            "run_id": spec.run_id,
+            "measures_file": str(path),
+            "final": {k: (None if math.isnan(v) else v) for k, v in result.final().items()},
+        }
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    table = Table(title=f"{sc.name}: final measures", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in result.final().items():
+        table.add_row(name, _fmt(value))
+    console = Console()
+    console.print(table)
+    console.print(
+        f"seed {sc.seed} · scenario hash {result.scenario_hash} · "
+        f"code {result.code_version} · {record.elapsed_s} s",
+        highlight=False,
+    )
+    console.print(f"measures written to [bold]{path}[/]")
+
+
+def _comparison_json(cmp: Comparison) -> dict[str, Any]:
+    if cmp.replicates == 1:
+        return {
+            name: {k: v for k, v in row.items() if v is not None}
+            for name, row in cmp.final_table().items()
+        }
+    summary, effects = cmp.summary(), cmp.effects()
+    out: dict[str, Any] = {}
+    for name, measures in summary.items():
+        out[name] = {}
+        for m, iv in measures.items():
+            if math.isnan(iv.mean):
+                continue
+            entry: dict[str, Any] = iv.as_dict()
+            if name in effects:
+                entry["effect"] = effects[name][m].as_dict()
+            out[name][m] = entry
+    return out
+
+
+def _comparison_tables(cmp: Comparison, show_all: bool) -> list[Table]:
+    names = [m for m in cmp.measure_names() if show_all or m in HEADLINE]
+    if not show_all:
+        names.sort(key=HEADLINE.index)
+    first = next(iter(cmp.runs.values()))[0]
+    reps = cmp.replicates
+    agents = first.scenario.society.agents or "imported"
+    title = (
+        f"final measures after {first.steps.size} months, {agents} citizens, seed "
+        f"{first.seed}" + (f", mean [95% CI] over {reps} replicates" if reps > 1 else "")
+    )
+    view = Table(title=title, title_justify="left")
+    view.add_column("measure")
+    for label in cmp.names:
+        view.add_column(label, justify="right")
+    summary = cmp.summary()
+    for m in names:
+        view.add_row(m, *(_fmt_interval(summary[n][m]) for n in cmp.names))
+    if reps == 1:
+        return [view]
+    effects = cmp.effects()
+    eff = Table(
+        title=f"effect against {cmp.names[0]} (paired by seed), mean [95% CI]",
+        title_justify="left",
+    )
+    eff.add_column("measure")
+    for label in cmp.names[1:]:
+        eff.add_column(label, justify="right")
+    for m in names:
+        eff.add_row(m, *(_fmt_interval(effects[n][m]) for n in cmp.names[1:]))
+    return [view, eff]
+
 
 @app.command(name="compare")
 def compare_cmd(
     scenarios: Annotated[list[str], typer.Argument(help="Two or more presets or scenario files.")],
-    agents: Annotated[
-        int | None, typer.Option("--agents", "-n", help="Number of citizens.")
-    ] = None,
+    agents: Agents = None,
     years: Annotated[
         int | None, typer.Option("--years", "-y", help="Years to simulate.", min=1)
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Run seed.")] = None,
+    seed: Seed = None,
+    replicates: Annotated[
+        int, typer.Option("--replicates", "-r", help="Seeds per scenario, paired.", min=1)
+    ] = 1,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write each run to OUT/NAME/.")
+        Path | None, typer.Option("--out", "-o", help="Keep the runs in this results directory.")
     ] = None,
+    workers: Workers = None,
+    executor: ExecutorKind = "pool",
+    cluster: Cluster = None,
+    resume: Resume = False,
     show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
     as_json: Annotated[
         bool,
         typer.Option(
-            "--json", help="Print {scenario: {measure: number}} as JSON (absent: left out)."
+            "--json",
+            help="Print {scenario: {measure: number}}; with --replicates, "
+            "{mean, ci_low, ci_high, effect}.",
         ),
     ] = False,
 ) -> None:
     """Run policies on one society with common random numbers; compare final measures."""
     steps = None if years is None else 12 * years
-    show = not as_json and err_console.is_terminal
     try:
-        if show:
-            with _progress_bar() as bar:
-                tasks = {s: bar.add_task(s, total=None) for s in scenarios}
-
-                def tick(name: str, done: int, total: int) -> None:
-                    task = tasks.get(name) or bar.add_task(name, total=total)
-                    tasks[name] = task
-                    bar.update(task, completed=done, total=total)
-
-                results = compare(scenarios, _overrides(agents, steps, seed), progress=tick)
-        else:
-            results = compare(scenarios, _overrides(agents, steps, seed))
-        if out is not None:
-            for name, result in results.items():
-                result.write(out / name)
+        with (
+            _executor(executor, workers, cluster) as ex,
+            _RunBar("compare", _show_progress(as_json)) as bar,
+        ):
+            cmp = compare(
+                scenarios,
+                _overrides(agents, steps, seed),
+                replicates=replicates,
+                executor=ex,
+                out=out,
+                resume=resume,
+                progress=bar,
+            )
     except InputError as exc:
         raise _fail(exc) from None
-    table = final_table(results)
     if as_json:
-        numbers = {
-            label: {k: v for k, v in row.items() if v is not None} for label, row in table.items()
-        }
-        sys.stdout.write(json.dumps(numbers, indent=2) + "\n")
+        sys.stdout.write(json.dumps(_comparison_json(cmp), indent=2) + "\n")
         return
-    names = [m for m in next(iter(table.values())) if show_all or m in HEADLINE]
-    if not show_all:
-        names.sort(key=HEADLINE.index)
-    first = next(iter(results.values()))
-    view = Table(
-        title=f"final measures after {first.steps.size} months, "
-        f"{first.scenario.society.agents or 'imported'} citizens, seed {first.seed}",
-        title_justify="left",
-    )
-    view.add_column("measure")
-    for label in table:
-        view.add_column(label, justify="right")
-    for m in names:
-        view.add_row(m, *(_fmt(r[m]) for r in table.values()))
     console = Console()
-    console.print(view)
+    for table in _comparison_tables(cmp, show_all):
+        console.print(table)
     console.print(
         "Same society and random draws in every column (common random numbers); "
         "scoring as described in the articles.",
         highlight=False,
     )
+
+
+@app.command(name="sweep")
+def sweep_cmd(
+    design: Annotated[Path, typer.Argument(help="Design file (TOML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")] = Path(
+        "results/sweep"
+    ),
+    workers: Workers = None,
+    executor: ExecutorKind = "pool",
+    cluster: Cluster = None,
+    resume: Resume = False,
+    as_json: AsJson = False,
+) -> None:
+    """Run every point of a design (factorial, lhs, sobol, morris) into a results directory."""
+    try:
+        with (
+            _executor(executor, workers, cluster) as ex,
+            _RunBar(f"sweep {design.name}", _show_progress(as_json)) as bar,
+        ):
+            report = run_sweep(design, out, ex, resume=resume, progress=bar)
+    except InputError as exc:
+        raise _fail(exc) from None
+    summary = {
+        "out": str(out),
+        "ran": report.ran,
+        "skipped": report.skipped,
+        "failed": report.failed,
+        "failures": report.failures,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    else:
+        typer.echo(
+            f"{report.ran} runs ({report.failed} failed), {report.skipped} already complete; "
+            f"results in {out}"
+        )
+        for run_id, error in list(report.failures.items())[:10]:
+            typer.echo(f"  failed {run_id}: {error}")
+
+
+@app.command()
+def sensitivity(
+    results: Annotated[Path, typer.Argument(help="A sweep's results directory.")],
+    output: Annotated[
+        list[str] | None, typer.Option("--output", help="Measure to explain (repeatable).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Turn a sweep's results into sensitivity indices (Sobol, Morris, or rank correlation)."""
+    try:
+        report = sensitivity_indices(results, output)
+    except InputError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return
+    console = Console()
+    console.print(
+        f"{report['method']} sensitivity over {report['points_used']} of {report['points']} "
+        "design points (final values, mean over replicates)",
+        highlight=False,
+    )
+    for out_name, per_param in report["indices"].items():
+        table = Table(title=out_name, title_justify="left")
+        table.add_column("parameter")
+        keys = list(next(iter(per_param.values())))
+        for k in keys:
+            table.add_column(k, justify="right")
+        for param, vals in per_param.items():
+            table.add_row(param, *(_fmt(vals[k]) for k in keys))
+        console.print(table)
+
+
+@app.command()
+def runs(
+    results: Annotated[Path, typer.Argument(help="A results directory.")],
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only runs with this status.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List the runs recorded in a results directory (the manifest)."""
+    if status is not None and status not in ("pending", "complete", "failed"):
+        raise _fail(InputError(f"--status = {status!r}: allowed: pending, complete, failed"))
+    try:
+        rows = list_runs(results, status)
+    except InputError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    table = Table(title=f"{len(rows)} runs in {results}", title_justify="left")
+    for col in ("run_id", "scenario", "seed", "status", "elapsed_s", "error"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["run_id"],
+            r["scenario"],
+            str(r["seed"]),
+            r["status"],
+            _fmt(r["elapsed_s"]),
+            (r["error"] or "")[:60],
+        )
+    Console().print(table)
 
 
 @app.command()
@@ -233,3 +456,4 @@ def describe() -> None:
 def main() -> None:
     """Entry point for ``python -m scoresim``."""
     app()
+

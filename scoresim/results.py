@@ -19,14 +19,14 @@ from numpy.typing import NDArray
 
 from scoresim.scenario import Scenario
 
-__all__ = ["RunResult", "atomic_write", "read_measures"]
+__all__ = ["RunResult", "atomic_write", "load_run", "read_measures"]
 
 MEASURES_FILE = "measures.parquet"
 MANIFEST_FILE = "run.json"
 SNAPSHOT_DIR = "snapshots"
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write ``path`` through a temporary file in the same directory, then rename it.
 
     A reader sees the old file or the complete new one, never a half-written one.
@@ -99,9 +99,12 @@ class RunResult:
             "month": pa.array(self.steps % 12 + 1, pa.int8()),
         }
         cols.update({k: pa.array(v, pa.float64()) for k, v in self.measures.items()})
+        # No timings here: the same scenario and seed give the same bytes on any executor.
         meta = {
             "scoresim.scenario": self.scenario.model_dump_json(),
-            **{f"scoresim.{k}": str(v) for k, v in self.provenance().items()},
+            "scoresim.scenario_hash": self.scenario_hash,
+            "scoresim.seed": str(self.seed),
+            "scoresim.code_version": self.code_version,
         }
         return pa.table(cols).replace_schema_metadata(meta)
 
@@ -131,6 +134,29 @@ class RunResult:
         text = json.dumps(manifest, indent=2)
         atomic_write(out / MANIFEST_FILE, lambda p: _write_text(p, text))
         return target
+
+
+def load_run(run_dir: str | Path) -> RunResult:
+    """Read a run written by :meth:`RunResult.write` back into memory (snapshots excluded)."""
+    out = Path(run_dir)
+    table = pq.read_table(out / MEASURES_FILE)
+    meta = table.schema.metadata or {}
+    scenario = Scenario.model_validate_json(meta[b"scoresim.scenario"])
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    skip = {"step", "year", "month"}
+    return RunResult(
+        scenario=scenario,
+        steps=table.column("step").to_numpy().astype(np.int32),
+        measures={
+            name: table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+            for name in table.column_names
+            if name not in skip
+        },
+        code_version=meta[b"scoresim.code_version"].decode(),
+        scenario_hash=meta[b"scoresim.scenario_hash"].decode(),
+        started=float(manifest.get("started", 0.0)),
+        finished=float(manifest.get("finished", 0.0)),
+    )
 
 
 def read_measures(path: str | Path) -> pa.Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import tomllib
 from pathlib import Path
@@ -25,6 +26,7 @@ from scoresim.errors import ScenarioError
 
 __all__ = [
     "EdgeListNetwork",
+    "format_errors",
     "PeopleSpec",
     "RecordSpec",
     "Scenario",
@@ -38,11 +40,13 @@ PRESET_DIR = Path(__file__).parent / "presets"
 DEFAULT_AGENTS = 10_000
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Base of every input model: frozen, unknown keys rejected."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PeopleSpec(_Strict):
+class PeopleSpec(StrictModel):
     """How synthetic citizens' attributes are drawn."""
 
     income_median: float = Field(9000.0, gt=0, le=1e7, description="median yearly income, USD")
@@ -68,7 +72,7 @@ class PeopleSpec(_Strict):
         return v
 
 
-class SyntheticNetwork(_Strict):
+class SyntheticNetwork(StrictModel):
     """A generated network: communities, heavy-tailed degrees, community-ordered ids."""
 
     kind: Literal["communities"] = Field("communities", description="generated network")
@@ -82,7 +86,7 @@ class SyntheticNetwork(_Strict):
     )
 
 
-class EdgeListNetwork(_Strict):
+class EdgeListNetwork(StrictModel):
     """An imported anonymised topology: a CSV or Parquet file of id pairs, nothing else."""
 
     kind: Literal["edgelist"] = Field(description="imported topology")
@@ -110,7 +114,7 @@ NetworkSpec = Annotated[
 ]
 
 
-class SocietySpec(_Strict):
+class SocietySpec(StrictModel):
     """The synthetic society a run starts from."""
 
     agents: int | None = Field(
@@ -142,7 +146,7 @@ class SocietySpec(_Strict):
         return data
 
 
-class RecordSpec(_Strict):
+class RecordSpec(StrictModel):
     """What a run records besides the per-step measures."""
 
     measures: list[str] | Literal["all"] = Field("all", description="measure names to keep")
@@ -154,7 +158,7 @@ class RecordSpec(_Strict):
     )
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A complete, validated run description.
 
     ``modules`` maps module names to their parameters, already validated against each
@@ -165,11 +169,33 @@ class Scenario(_Strict):
     description: str = Field("", description="what the scenario is for")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="run seed (common random numbers)")
     steps: int = Field(120, ge=1, le=100_000, description="months to simulate")
+    plugins: list[str] = Field(
+        default_factory=list,
+        description="Python modules to import first (they register user-defined modules)",
+    )
     society: SocietySpec = Field(SocietySpec(), description="the synthetic society")
     modules: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="one [modules.NAME] table per mechanism switched on"
     )
     record: RecordSpec = Field(RecordSpec(), description="what to record besides measures")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _import_plugins(cls, data: Any) -> Any:
+        # Plugins register their modules on import, before [modules.*] tables are checked.
+        if isinstance(data, dict) and isinstance(data.get("plugins"), list):
+            for name in data["plugins"]:
+                if not isinstance(name, str):
+                    continue  # the field's own type check reports it
+                try:
+                    importlib.import_module(name)
+                except Exception as exc:  # any import failure is the user's to fix
+                    raise PydanticCustomError(
+                        "plugin_import",
+                        "cannot import plugin {name!r}: {error}",
+                        {"name": name, "error": f"{type(exc).__name__}: {exc}"},
+                    ) from None
+        return data
 
     @field_validator("modules", mode="before")
     @classmethod
@@ -214,9 +240,11 @@ class Scenario(_Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _resolve_model(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+def _resolve_model(
+    loc: tuple[int | str, ...], root: type[BaseModel] = Scenario
+) -> type[BaseModel] | None:
     """The model whose field set applies to the table holding the key at ``loc``."""
-    model: type[BaseModel] = Scenario
+    model: type[BaseModel] = root
     parts = list(loc[:-1])
     i = 0
     while i < len(parts):
@@ -244,6 +272,12 @@ def _resolve_model(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     return model
 
 
+#: Parts of pydantic's error locations that name types or union branches, not user keys.
+_TYPE_PARTS = frozenset(
+    {"int", "float", "str", "bool", "RangeParam", "ValuesParam", "list[str]", "literal['all']"}
+)
+
+
 _PLAIN = {
     "greater_than": "must be > {gt}",
     "greater_than_equal": "must be >= {ge}",
@@ -268,7 +302,7 @@ def _plain_number(x: Any) -> Any:
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
-def _describe(err: Any) -> tuple[str, str]:
+def _describe(err: Any, root: type[BaseModel] = Scenario) -> tuple[str, str]:
     """Return (key path with value, what is wrong) for one pydantic error."""
     loc: tuple[int | str, ...] = tuple(err["loc"])
     # Discriminator tags (network kinds) and union branch names are pydantic's, not the user's.
@@ -276,12 +310,12 @@ def _describe(err: Any) -> tuple[str, str]:
         str(p)
         for j, p in enumerate(loc)
         if not (j > 0 and loc[j - 1] == "network" and p in ("communities", "edgelist"))
-        and p not in ("list[str]", "literal['all']")
+        and p not in _TYPE_PARTS
     ]
     path = ".".join(shown) or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
-        model = _resolve_model(loc)
+        model = _resolve_model(loc, root)
         allowed = ", ".join(model.model_fields) if model is not None else "see the docs"
         return path, f"unknown key; allowed keys here: {allowed}"
     if kind == "missing":
@@ -295,6 +329,19 @@ def _describe(err: Any) -> tuple[str, str]:
     ctx = {k: _plain_number(v) for k, v in (err.get("ctx") or {}).items()}
     msg = template.format(**ctx) if template else str(err["msg"])
     return f"{path} = {value}", msg[:1].lower() + msg[1:]
+
+
+def format_errors(exc: ValidationError, source: str, root: type[BaseModel] = Scenario) -> str:
+    """One line per bad key: source, key path, value and what is allowed.
+
+    Alternatives of a union (for example "a list, or 'all'") are joined on one line.
+    """
+    problems: dict[str, list[str]] = {}
+    for err in exc.errors():
+        where, what = _describe(err, root)
+        if what not in problems.setdefault(where, []):
+            problems[where].append(what)
+    return "\n".join(f"{source}: {where}: {'; or '.join(w)}" for where, w in problems.items())
 
 
 def parse_scenario(
@@ -313,14 +360,7 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        # One line per key; alternatives of a union ("a list, or 'all'") are joined.
-        problems: dict[str, list[str]] = {}
-        for err in exc.errors():
-            where, what = _describe(err)
-            if what not in problems.setdefault(where, []):
-                problems[where].append(what)
-        lines = [f"{source}: {where}: {'; or '.join(w)}" for where, w in problems.items()]
-        raise ScenarioError("\n".join(lines)) from None
+        raise ScenarioError(format_errors(exc, source)) from None
     net = scenario.society.network
     if isinstance(net, EdgeListNetwork) and base_dir is not None and not net.path.is_absolute():
         net = net.model_copy(update={"path": (base_dir / net.path).resolve()})

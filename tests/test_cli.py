@@ -21,15 +21,19 @@ def test_run_writes_parquet_and_json_summary(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["steps"] == 13 and summary["seed"] == 4 and summary["agents"] == 500
-    table = pq.read_table(out / "measures.parquet")
+    run = out / "runs" / summary["run_id"]
+    assert summary["measures_file"] == str(run / "measures.parquet")
+    table = pq.read_table(run / "measures.parquet")
     assert table.num_rows == 13
     assert table.column("step").to_pylist() == list(range(13))
     assert summary["final"]["expression_rate"] == table.column("expression_rate")[-1].as_py()
     meta = table.schema.metadata
     assert meta[b"scoresim.scenario_hash"].decode() == summary["scenario_hash"]
     assert meta[b"scoresim.code_version"].decode() == summary["code_version"]
-    manifest = json.loads((out / "run.json").read_text())
+    manifest = json.loads((run / "run.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 4
+    listed = json.loads(runner.invoke(app, ["runs", str(out), "--json"]).stdout)
+    assert [(r["run_id"], r["status"]) for r in listed] == [(summary["run_id"], "complete")]
 
 
 def test_run_prints_a_table_without_json(tmp_path: Path) -> None:
@@ -93,7 +97,8 @@ def test_every_builtin_parameter_says_why() -> None:
 
 
 def test_compare_json_is_preset_then_measure_to_number(tmp_path: Path) -> None:
-    args = ["compare", "social-credit", "no-score", "-n", "800", "-y", "1", "-s", "2", "--json"]
+    args = ["compare", "social-credit", "no-score", "-n", "800", "-y", "1", "-s", "2", "--json",
+            "--executor", "inprocess"]
     res = runner.invoke(app, [*args, "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -101,12 +106,16 @@ def test_compare_json_is_preset_then_measure_to_number(tmp_path: Path) -> None:
     for row in data.values():
         assert all(isinstance(v, int | float) for v in row.values())
     assert "spillover_loss" in data["social-credit"] and "spillover_loss" not in data["no-score"]
-    table = pq.read_table(tmp_path / "social-credit" / "measures.parquet")
+    runs = json.loads(runner.invoke(app, ["runs", str(tmp_path), "--json"]).stdout)
+    sc = next(r["run_id"] for r in runs if r["scenario"] == "social-credit")
+    table = pq.read_table(tmp_path / "runs" / sc / "measures.parquet")
     assert table.column("expression_rate")[-1].as_py() == data["social-credit"]["expression_rate"]
 
 
 def test_compare_prints_a_headline_table() -> None:
-    res = runner.invoke(app, ["compare", "social-credit", "ability-to-pay", "-n", "600", "-y", "1"])
+    res = runner.invoke(
+        app, ["compare", "social-credit", "ability-to-pay", "-n", "600", "-y", "1", "--workers", "2"]
+    )
     assert res.exit_code == 0, res.output
     assert "expression_rate" in res.stdout and "ability-to-pay" in res.stdout
     assert "common random numbers" in res.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoresim.compare import compare
+from scoresim.experiments import compare
 from scoresim.results import RunResult
 
 PRESETS = [
@@ -20,7 +20,8 @@ PRESETS = [
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, RunResult]:
-    return compare(PRESETS, {"society.agents": 6000, "steps": 48, "seed": 5})
+    cmp = compare(PRESETS, {"society.agents": 6000, "steps": 48, "seed": 5})
+    return {name: results[0] for name, results in cmp.runs.items()}
 
 
 def last_year(result: RunResult, measure: str) -> float:

@@ -1,0 +1,76 @@
+"""Executing one run: the function every executor calls, in whatever process it lives."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+from scoresim.engine.simulation import Progress, Simulation
+from scoresim.experiments.spec import RunSpec
+from scoresim.scenario import Scenario
+from scoresim.store import RunRecord, run_dir
+from scoresim.version import code_version
+
+__all__ = ["execute", "pending_record"]
+
+
+def pending_record(spec: RunSpec) -> RunRecord:
+    """The manifest row of a run not yet done."""
+    return RunRecord(
+        run_id=spec.run_id,
+        experiment=spec.experiment,
+        scenario=str(spec.scenario.get("name", "")),
+        scenario_hash="",
+        seed=int(spec.scenario.get("seed", 0)),
+        replicate=spec.replicate,
+        params=spec.params,
+        path=f"runs/{spec.run_id}",
+    )
+
+
+def execute(
+    spec: RunSpec,
+    root: str,
+    progress: Progress | None = None,
+    raise_errors: bool = False,
+) -> RunRecord:
+    """Run ``spec`` and write it under ``root/runs/RUN_ID``.
+
+    A failure is returned as a record with status ``failed`` and the error text (or, with
+    ``raise_errors``, raised after cleaning up), and any partial files of the run are
+    removed, so a run directory with files is a complete run.
+
+    Args:
+        spec: The run.
+        root: Results directory.
+        progress: Told after each step (in-process use only).
+        raise_errors: Re-raise the run's exception instead of returning a failed record.
+    """
+    record = pending_record(spec)
+    record.code_version = code_version()
+    record.started = time.time()
+    out = run_dir(Path(root), spec.run_id)
+    try:
+        for name in spec.plugins:
+            importlib.import_module(name)
+        scenario = Scenario.model_validate(spec.scenario)
+        record.scenario_hash = scenario.digest()
+        result = Simulation(scenario).run(progress=progress)
+        if out.exists():  # leftovers of an interrupted attempt
+            shutil.rmtree(out)
+        result.write(out)
+        record.status = "complete"
+    except Exception as exc:  # a failed run is data, not a crash of the experiment
+        shutil.rmtree(out, ignore_errors=True)
+        if raise_errors:
+            raise
+        frame = traceback.extract_tb(exc.__traceback__)[-1:] or None
+        where = f" (at {Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
+        record.status = "failed"
+        record.error = f"{type(exc).__name__}: {exc}{where}"
+    record.finished = time.time()
+    record.elapsed_s = round(record.finished - record.started, 3)
+    return record

@@ -1,0 +1,143 @@
+"""Sensitivity indices from a finished sweep: Sobol, Morris, or rank correlations."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from scoresim.errors import InputError
+from scoresim.experiments.batch import EXPERIMENT_FILE
+from scoresim.store import connect
+
+__all__ = ["sensitivity"]
+
+
+def _final_values(root: Path, outputs: list[str]) -> dict[str, dict[str, float]]:
+    """Final value of each output per complete run (NaN where a run lacks it)."""
+    with connect(root, read_only=True) as con:
+        cols = {r[0] for r in con.execute("DESCRIBE final_measures").fetchall()}
+        missing = [o for o in outputs if o not in cols]
+        if missing and cols - {"run_id", "step"}:
+            raise InputError(
+                f"{root}: outputs {missing} are not measures of these runs; "
+                f"measures: {', '.join(sorted(cols))}"
+            )
+        present = [o for o in outputs if o in cols]
+        if not present:
+            return {}
+        quoted = ", ".join(f'"{o}"' for o in present)
+        rows = con.execute(f"SELECT run_id, {quoted} FROM final_measures").fetchall()
+    return {
+        row[0]: {
+            o: (math.nan if v is None else float(v)) for o, v in zip(present, row[1:], strict=True)
+        }
+        for row in rows
+    }
+
+
+def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
+    """Compute sensitivity indices for a sweep stored in ``root``.
+
+    Each design point's output is its final value averaged over replicates. Sobol designs
+    give first-order and total indices (S1, ST) with confidence half-widths; Morris designs
+    give mu* (mean absolute elementary effect), its confidence and sigma; Latin hypercube and
+    factorial designs give Spearman rank correlations with p-values, over the points whose
+    runs completed (failed runs are masked and counted).
+
+    Raises:
+        InputError: Not a sweep directory, or a Sobol/Morris sweep with runs missing.
+    """
+    exp_path = root / EXPERIMENT_FILE
+    if not exp_path.is_file():
+        raise InputError(f"{root}: no {EXPERIMENT_FILE}; run `scoresim sweep` into it first")
+    exp = json.loads(exp_path.read_text(encoding="utf-8"))
+    if exp.get("kind") != "sweep":
+        raise InputError(f"{root}: holds a {exp.get('kind')!r} experiment, not a sweep")
+    outputs = outputs or list(exp["outputs"])
+    finals = _final_values(root, outputs)
+    points: list[dict[str, Any]] = exp["points"]
+    runs: list[list[str]] = exp["runs"]  # run ids of each point, by replicate
+    y = np.full((len(points), len(outputs)), np.nan)
+    for i, ids in enumerate(runs):
+        vals = [[finals.get(r, {}).get(o, math.nan) for o in outputs] for r in ids]
+        arr = np.array(vals, dtype=np.float64)
+        ok = ~np.isnan(arr).all(axis=1)
+        if ok.any():
+            y[i] = np.nanmean(arr[ok], axis=0)
+    complete = ~np.isnan(y).any(axis=1)
+    method = exp["method"]
+    if method in ("sobol", "morris") and not complete.all():
+        raise InputError(
+            f"{root}: {int((~complete).sum())} of {len(points)} design points have no complete "
+            f"run; {method} indices need every point (rerun with `scoresim sweep --resume`)"
+        )
+    problem = exp["problem"]
+    report: dict[str, Any] = {
+        "method": method,
+        "points": len(points),
+        "points_used": int(complete.sum()),
+        "indices": {},
+    }
+    for j, out in enumerate(outputs):
+        report["indices"][out] = _indices(method, problem, points, y[:, j], complete)
+    return report
+
+
+def _clean(x: Any) -> float | None:
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+def _indices(
+    method: str,
+    problem: dict[str, Any],
+    points: list[dict[str, Any]],
+    y: np.ndarray,
+    ok: np.ndarray,
+) -> dict[str, dict[str, float | None]]:
+    names = problem["names"]
+    if method == "sobol":
+        from SALib.analyze import sobol
+
+        res = sobol.analyze(problem, y, calc_second_order=False, print_to_console=False)
+        return {
+            n: {
+                "S1": _clean(res["S1"][k]),
+                "S1_conf": _clean(res["S1_conf"][k]),
+                "ST": _clean(res["ST"][k]),
+                "ST_conf": _clean(res["ST_conf"][k]),
+            }
+            for k, n in enumerate(names)
+        }
+    if method == "morris":
+        from SALib.analyze import morris
+
+        x = np.array([[p[n] for n in names] for p in points], dtype=np.float64)
+        res = morris.analyze(problem, x, y, print_to_console=False)
+        return {
+            n: {
+                "mu_star": _clean(res["mu_star"][k]),
+                "mu_star_conf": _clean(res["mu_star_conf"][k]),
+                "sigma": _clean(res["sigma"][k]),
+            }
+            for k, n in enumerate(names)
+        }
+    out: dict[str, dict[str, float | None]] = {}
+    for n in points[0]:
+        x = np.array([p[n] for p in points], dtype=object)[ok]
+        try:
+            xf = x.astype(np.float64)
+        except (TypeError, ValueError):  # categorical values: rank by order of appearance
+            cats = {v: i for i, v in enumerate(dict.fromkeys(x.tolist()))}
+            xf = np.array([cats[v] for v in x], dtype=np.float64)
+        if ok.sum() < 3 or np.ptp(xf) == 0 or np.ptp(y[ok]) == 0:
+            out[n] = {"spearman": None, "p_value": None}
+            continue
+        rho, pval = spearmanr(xf, y[ok])
+        out[n] = {"spearman": _clean(rho), "p_value": _clean(pval)}
+    return out

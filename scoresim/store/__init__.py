@@ -1,0 +1,21 @@
+"""The results store: a directory of Parquet runs plus a DuckDB manifest.
+
+Layout of a results directory::
+
+    DIR/scoresim.duckdb                  manifest (table runs); views are made on opening
+    DIR/experiment.json                  what produced the runs (compare, sweep design)
+    DIR/runs/RUN_ID/measures.parquet     per-step measures (atomic write)
+    DIR/runs/RUN_ID/snapshots/step-NNNNNN.parquet
+    DIR/runs/RUN_ID/run.json             provenance, written last
+"""
+
+from pathlib import Path
+
+from scoresim.store.manifest import DB_FILE, RunRecord, connect, list_runs, upsert
+
+__all__ = ["DB_FILE", "RunRecord", "connect", "list_runs", "run_dir", "upsert"]
+
+
+def run_dir(root: Path, run_id: str) -> Path:
+    """Directory of run ``run_id`` under results directory ``root``."""
+    return root / "runs" / run_id

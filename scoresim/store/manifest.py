@@ -1,0 +1,168 @@
+"""The manifest: one row per run in a DuckDB database, with views over the Parquet files.
+
+Only the coordinating process writes it, in short transactions, so ``scoresim runs`` can read
+it while a sweep is running.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from scoresim.errors import InputError
+
+__all__ = ["DB_FILE", "RunRecord", "connect", "list_runs", "upsert"]
+
+DB_FILE = "scoresim.duckdb"
+_LOCK_WAIT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    experiment VARCHAR,
+    scenario VARCHAR,
+    scenario_hash VARCHAR,
+    seed UBIGINT,
+    replicate INTEGER,
+    code_version VARCHAR,
+    status VARCHAR,
+    started DOUBLE,
+    finished DOUBLE,
+    elapsed_s DOUBLE,
+    error VARCHAR,
+    path VARCHAR,
+    params JSON
+)
+"""
+
+STATUSES = ("pending", "complete", "failed")
+
+
+@dataclass
+class RunRecord:
+    """One manifest row."""
+
+    run_id: str
+    experiment: str
+    scenario: str
+    scenario_hash: str
+    seed: int
+    replicate: int = 0
+    code_version: str = ""
+    status: str = "pending"
+    started: float | None = None
+    finished: float | None = None
+    elapsed_s: float | None = None
+    error: str | None = None
+    path: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> tuple[Any, ...]:
+        """Values in table column order."""
+        return (
+            self.run_id,
+            self.experiment,
+            self.scenario,
+            self.scenario_hash,
+            self.seed,
+            self.replicate,
+            self.code_version,
+            self.status,
+            self.started,
+            self.finished,
+            self.elapsed_s,
+            self.error,
+            self.path,
+            json.dumps(self.params),
+        )
+
+
+@contextmanager
+def connect(root: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store's database (creating it unless ``read_only``), with fresh views.
+
+    Views (recreated on each open, with absolute paths, so a moved directory still works):
+    ``complete_runs``; ``measures`` (every complete run's per-step measures with its manifest
+    columns); ``final_measures`` (each run's last step).
+
+    Raises:
+        InputError: If ``read_only`` and there is no database, or it stays locked.
+    """
+    db = root / DB_FILE
+    if read_only and not db.exists():
+        raise InputError(f"{root}: not a scoresim results directory (no {DB_FILE})")
+    root.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + _LOCK_WAIT_S
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+            break
+        except duckdb.IOException as exc:  # another process holds the write lock briefly
+            if time.monotonic() > deadline:
+                raise InputError(f"{db}: database is locked by another process: {exc}") from None
+            time.sleep(0.05)
+    try:
+        if not read_only:
+            con.execute(_SCHEMA)
+        _create_views(con, root)
+        yield con
+    finally:
+        con.close()
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    # Temporary views: they live in this connection only, so read-only connections get them
+    # too and the database file never stores a path.
+    files = sorted((root / "runs").glob("*/measures.parquet"))
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW complete_runs AS SELECT * FROM runs WHERE status = 'complete'"
+    )
+    if not files:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW measures AS "
+            "SELECT *, NULL::INTEGER AS step FROM complete_runs WHERE false"
+        )
+    else:
+        pattern = str((root / "runs" / "*" / "measures.parquet").resolve()).replace("'", "''")
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW measures AS "
+            "SELECT r.*, m.* EXCLUDE (filename) FROM read_parquet("
+            f"'{pattern}', union_by_name = true, filename = true) m "
+            "JOIN complete_runs r "
+            "ON regexp_extract(replace(m.filename, '\\\\', '/'), '/runs/([^/]+)/', 1) = r.run_id"
+        )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW final_measures AS SELECT * FROM measures "
+        "QUALIFY step = max(step) OVER (PARTITION BY run_id)"
+    )
+
+
+def upsert(root: Path, records: Sequence[RunRecord]) -> None:
+    """Insert or replace manifest rows."""
+    if not records:
+        return
+    with connect(root) as con:
+        con.executemany(
+            "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [r.row() for r in records],
+        )
+
+
+def list_runs(root: Path, status: str | None = None) -> list[dict[str, Any]]:
+    """Manifest rows as dicts, oldest first; optionally only those with ``status``."""
+    with connect(root, read_only=True) as con:
+        sql = "SELECT * FROM runs"
+        args: list[Any] = []
+        if status is not None:
+            sql += " WHERE status = ?"
+            args.append(status)
+        cur = con.execute(sql + " ORDER BY run_id", args)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
