@@ -97,8 +97,20 @@ def test_every_builtin_parameter_says_why() -> None:
 
 
 def test_compare_json_is_preset_then_measure_to_number(tmp_path: Path) -> None:
-    args = ["compare", "social-credit", "no-score", "-n", "800", "-y", "1", "-s", "2", "--json",
-            "--executor", "inprocess"]
+    args = [
+        "compare",
+        "social-credit",
+        "no-score",
+        "-n",
+        "800",
+        "-y",
+        "1",
+        "-s",
+        "2",
+        "--json",
+        "--executor",
+        "inprocess",
+    ]
     res = runner.invoke(app, [*args, "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -114,7 +126,8 @@ def test_compare_json_is_preset_then_measure_to_number(tmp_path: Path) -> None:
 
 def test_compare_prints_a_headline_table() -> None:
     res = runner.invoke(
-        app, ["compare", "social-credit", "ability-to-pay", "-n", "600", "-y", "1", "--workers", "2"]
+        app,
+        ["compare", "social-credit", "ability-to-pay", "-n", "600", "-y", "1", "--workers", "2"],
     )
     assert res.exit_code == 0, res.output
     assert "expression_rate" in res.stdout and "ability-to-pay" in res.stdout

@@ -1,0 +1,26 @@
+"""A module that fails on purpose, for tests of how experiments handle failed runs."""
+
+from __future__ import annotations
+
+import scoresim
+from scoresim.engine.module import param
+
+
+class FaultParams(scoresim.Params):
+    """When to fail."""
+
+    fail_at_step: int = param(-1, "step at which to raise (-1: never)", ge=-1, why="tests")
+
+
+@scoresim.register
+class Fault(scoresim.Module):
+    """Raises at a chosen step."""
+
+    name = "fault"
+    phase = scoresim.Phase.MEASURES
+    Params = FaultParams
+    pars: FaultParams
+
+    def step(self, sim: scoresim.Simulation) -> None:
+        if sim.t == self.pars.fail_at_step:
+            raise RuntimeError(f"injected fault at step {sim.t}")
