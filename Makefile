@@ -20,7 +20,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PIP) install -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The demo's directory is scratch: each `make demo` starts it afresh.
 demo: $(VENV)/.installed
+	rm -rf $(DEMO_OUT)
 	$(VENV)/bin/scoresim compare social-credit ability-to-pay no-score --agents 100000 --years 10 --out $(DEMO_OUT)
 
 test: $(VENV)/.installed-dev
@@ -31,6 +33,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_society.py
+	$(PY) benchmarks/bench_sweep.py
 
 docs: $(VENV)/.installed
 	$(PY) -m scoresim.reference docs

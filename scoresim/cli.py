@@ -456,4 +456,3 @@ def describe() -> None:
 def main() -> None:
     """Entry point for ``python -m scoresim``."""
     app()
-

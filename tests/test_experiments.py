@@ -304,3 +304,4 @@ def test_sigkill_then_resume_reruns_only_missing_runs(tmp_path: Path) -> None:
     after = {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in before}
     assert after == before
     assert len(done_ids(out)) == 8
+    assert len(list_runs(out, "complete")) == 8  # the manifest caught up with the files

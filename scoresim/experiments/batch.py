@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +14,14 @@ from scoresim.experiments.executors import Executor
 from scoresim.experiments.runner import pending_record
 from scoresim.experiments.spec import RunSpec
 from scoresim.results import MANIFEST_FILE, MEASURES_FILE, atomic_write
-from scoresim.store import list_runs, run_dir, upsert
+from scoresim.store import DB_FILE, RunRecord, list_runs, run_dir, upsert
 
 __all__ = ["BatchReport", "BatchProgress", "done_ids", "run_batch"]
 
 #: Told after each run: (finished ok, failed, to run in all).
 BatchProgress = Callable[[int, int, int], None]
 EXPERIMENT_FILE = "experiment.json"
+FLUSH_EVERY_S = 1.0
 
 
 @dataclass
@@ -33,15 +35,33 @@ class BatchReport:
 
 
 def done_ids(root: Path) -> set[str]:
-    """Runs recorded complete whose files are all there."""
-    if not (root / "scoresim.duckdb").exists():
+    """Runs whose files are complete: measures and, written last, run.json.
+
+    The files are the truth and the manifest is their index: a run finished just before a
+    crash, whose manifest row was not yet written, still counts (and :func:`run_batch`
+    repairs its row).
+    """
+    runs = root / "runs"
+    if not runs.is_dir():
         return set()
-    done = set()
-    for row in list_runs(root, status="complete"):
-        out = run_dir(root, row["run_id"])
-        if (out / MEASURES_FILE).is_file() and (out / MANIFEST_FILE).is_file():
-            done.add(row["run_id"])
-    return done
+    return {
+        d.name
+        for d in runs.iterdir()
+        if (d / MEASURES_FILE).is_file() and (d / MANIFEST_FILE).is_file()
+    }
+
+
+def _record_from_files(root: Path, spec: RunSpec) -> RunRecord:
+    """Rebuild a complete run's manifest row from its run.json."""
+    info = json.loads((run_dir(root, spec.run_id) / MANIFEST_FILE).read_text(encoding="utf-8"))
+    record = pending_record(spec)
+    record.status = "complete"
+    record.scenario_hash = str(info.get("scenario_hash", ""))
+    record.code_version = str(info.get("code_version", ""))
+    record.started = info.get("started")
+    record.finished = info.get("finished")
+    record.elapsed_s = info.get("elapsed_s")
+    return record
 
 
 def write_experiment(root: Path, meta: dict[str, Any], resume: bool) -> None:
@@ -70,22 +90,36 @@ def run_batch(
 ) -> BatchReport:
     """Run every spec not already complete in ``root``, recording each outcome as it comes.
 
-    The manifest gets a ``pending`` row per run first, then each run's final row as soon as it
-    finishes, so a batch killed at any moment loses no finished run, and rerunning it runs only
-    what is missing.
+    The manifest gets a ``pending`` row per run first, then each run's final row (within a
+    second of its end). A batch killed at any moment loses no finished run, and rerunning it
+    runs only what is missing.
     """
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
         raise InputError("two runs of the batch have the same id")
     done = done_ids(root)
     todo = [s for s in specs if s.run_id not in done]
-    upsert(root, [pending_record(s) for s in todo])
+    known = {r["run_id"]: r["status"] for r in list_runs(root)} if _has_db(root) else {}
+    repaired = [
+        _record_from_files(root, s)
+        for s in specs
+        if s.run_id in done and known.get(s.run_id) != "complete"
+    ]
+    upsert(root, repaired + [pending_record(s) for s in todo])
     ok = failed = 0
     failures: dict[str, str] = {}
     if progress is not None:
         progress(0, 0, len(todo))
+    buffer: list[RunRecord] = []
+    last_flush = time.monotonic()
     for record in executor.run(todo, str(root)):
-        upsert(root, [record])
+        buffer.append(record)
+        # The manifest is written at most once a second: opening DuckDB for every run would
+        # make the coordinator the bottleneck of a sweep of short runs. The run's files are
+        # already complete on disk, so a crash in between loses no run (see done_ids).
+        if time.monotonic() - last_flush >= FLUSH_EVERY_S:
+            upsert(root, buffer)
+            buffer, last_flush = [], time.monotonic()
         if record.status == "complete":
             ok += 1
         else:
@@ -93,6 +127,11 @@ def run_batch(
             failures[record.run_id] = record.error or ""
         if progress is not None:
             progress(ok, failed, len(todo))
+    upsert(root, buffer)
     return BatchReport(
         ran=len(todo), skipped=len(specs) - len(todo), failed=failed, failures=failures
     )
+
+
+def _has_db(root: Path) -> bool:
+    return (root / DB_FILE).is_file()
