@@ -24,6 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 demo: $(VENV)/.installed
 	rm -rf $(DEMO_OUT)
 	$(VENV)/bin/scoresim compare social-credit ability-to-pay no-score --agents 100000 --years 10 --out $(DEMO_OUT)
+	$(VENV)/bin/scoresim report $(DEMO_OUT)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check scoresim tests examples benchmarks

@@ -408,6 +408,23 @@ def sensitivity(
 
 
 @app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="A results directory (run or comparison).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="HTML file (default RESULTS/report.html).")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (figures embedded) and print its path."""
+    from scoresim.report.html import write_report
+
+    try:
+        path = write_report(results, out)
+    except InputError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"report written to {path}")
+
+
+@app.command()
 def runs(
     results: Annotated[Path, typer.Argument(help="A results directory.")],
     status: Annotated[

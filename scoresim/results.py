@@ -26,6 +26,15 @@ MANIFEST_FILE = "run.json"
 SNAPSHOT_DIR = "snapshots"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write ``path`` through a temporary file in the same directory, then rename it.
 
@@ -37,6 +46,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -59,6 +69,7 @@ class RunResult:
     steps: NDArray[np.int32]
     measures: dict[str, NDArray[np.float64]]
     snapshots: dict[int, dict[str, NDArray[Any]]] = field(default_factory=dict)
+    egos: dict[str, dict[str, NDArray[Any]]] = field(default_factory=dict)
     code_version: str = ""
     scenario_hash: str = ""
     started: float = 0.0
@@ -121,6 +132,9 @@ class RunResult:
         table = self.to_arrow()
         target = out / MEASURES_FILE
         atomic_write(target, functools.partial(_write_parquet, table))
+        for part, arrays in self.egos.items():
+            ego = pa.table({k: pa.array(v) for k, v in arrays.items()})
+            atomic_write(out / f"ego_{part}.parquet", functools.partial(_write_parquet, ego))
         for step, arrays in sorted(self.snapshots.items()):
             snap = pa.table({k: pa.array(v) for k, v in arrays.items()})
             path = out / SNAPSHOT_DIR / f"step-{step:06d}.parquet"

@@ -156,6 +156,12 @@ class RecordSpec(StrictModel):
     snapshot_states: list[str] = Field(
         default_factory=list, description="per-citizen states in snapshots (empty: all)"
     )
+    ego_networks: int = Field(
+        2,
+        ge=0,
+        le=100,
+        description="dissenters whose ego networks are kept at the first and last step",
+    )
 
 
 class Scenario(StrictModel):

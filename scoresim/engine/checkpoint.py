@@ -42,6 +42,9 @@ def save_checkpoint(sim: Simulation, path: str | Path) -> Path:
         arrays.update({f"module:{m.name}:{k}": v for k, v in m.get_state().items()})
     for step, snap in sim.snapshots.items():
         arrays.update({f"snap:{step}:{k}": v for k, v in snap.items()})
+    arrays["egos"] = sim.egos
+    for part, cols in sim.ego_start.items():
+        arrays.update({f"ego:{part}:{k}": v for k, v in cols.items()})
     meta = {
         "format": FORMAT,
         "t": sim.t,
@@ -102,6 +105,11 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
         if key.startswith("snap:"):
             _, step, name = key.split(":", 2)
             sim.snapshots.setdefault(int(step), {})[name] = value
+    sim.egos = arrays["egos"]
+    for key, value in arrays.items():
+        if key.startswith("ego:"):
+            _, part, name = key.split(":", 2)
+            sim.ego_start.setdefault(part, {})[name] = value
     sim.t = int(meta["t"])
     sim._started = float(meta["started"])
     return sim

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoresim.engine import registry
+from scoresim.engine.ego import capture, choose_egos
 from scoresim.engine.measures import MeasureTable
 from scoresim.engine.module import YEARLY_PHASES, Measure, Module, Phase
 from scoresim.errors import InputError
@@ -78,9 +79,15 @@ class Simulation:
         self._current: Module | None = None
         self._measure_owner = {x.name: m.name for m in self.modules for x in m.measures}
         self._started = time.time()
+        self.egos = np.empty(0, dtype=np.int64)
+        self.ego_start: dict[str, dict[str, NDArray[Any]]] = {}
         if not _resume:
             for m in self.modules:
                 m.init(self)
+            self.egos = choose_egos(
+                self.people, self.network, self.streams, scenario.record.ego_networks
+            )
+            self.ego_start = capture(self.network, self.people, self.egos, 0)
 
     # -- what modules use -------------------------------------------------------------------
 
@@ -158,6 +165,21 @@ class Simulation:
                 progress(self.t, self.scenario.steps)
         return self.result()
 
+    def ego_networks(self) -> dict[str, dict[str, NDArray[Any]]]:
+        """Ego networks at the start and now, stacked (``nodes`` and ``ties`` tables).
+
+        Former friends stay in the drawing now, so that cut ties show.
+        """
+        if self.egos.size == 0:
+            return {}
+        start = self.ego_start
+        former = {int(e): start["nodes"]["node"][start["nodes"]["ego"] == e] for e in self.egos}
+        now = capture(self.network, self.people, self.egos, self.t, former)
+        return {
+            part: {k: np.concatenate([start[part][k], now[part][k]]) for k in start[part]}
+            for part in ("nodes", "ties")
+        }
+
     def result(self) -> RunResult:
         """The run so far: measures by step, snapshots and provenance."""
         cols = self.measures.columns()
@@ -169,6 +191,7 @@ class Simulation:
             steps=np.arange(len(self.measures), dtype=np.int32),
             measures=cols,
             snapshots=dict(self.snapshots),
+            egos=self.ego_networks(),
             code_version=code_version(),
             scenario_hash=self.scenario.digest(),
             started=self._started,

@@ -20,6 +20,9 @@ from scoresim.modules.common import ADULT_AGE
 from scoresim.society.people import occupation_code
 from scoresim.society.population import RETIRE_AT, STUDENT_UNTIL
 
+#: Generations reported apart (the last one with all later ones).
+GENERATIONS = 4
+
 
 class DemographyParams(Params):
     """Parameters of ageing, mortality and births."""
@@ -100,6 +103,14 @@ class Demography(Module):
         Measure("mean_independence", "mean independence of living adults"),
         Measure("newborn_independence", "mean independence of this year's newborns"),
         Measure("mean_generation", "mean generation of the living (founders: 0)"),
+        *(
+            Measure(f"independence_gen{g}", f"mean independence of living generation {g}")
+            for g in range(GENERATIONS - 1)
+        ),
+        Measure(
+            f"independence_gen{GENERATIONS - 1}plus",
+            f"mean independence of living generations {GENERATIONS - 1} and later",
+        ),
     )
 
     _dissent_slope = 0.0  # dissenters' share per unit of independence, learnt at the start
@@ -147,6 +158,12 @@ class Demography(Module):
             "mean_generation",
             float(people["generation"][living].mean()) if living.any() else np.nan,
         )
+        gen = np.minimum(people["generation"], GENERATIONS - 1)
+        for g in range(GENERATIONS):
+            members = living & (gen == g)
+            if members.any():
+                label = f"{g}plus" if g == GENERATIONS - 1 else str(g)
+                sim.record(f"independence_gen{label}", float(ind[members].mean()))
 
     def _careers(self, sim: Simulation, alive: NDArray[np.bool_]) -> None:
         """School leavers start work at their prospects; the old retire."""

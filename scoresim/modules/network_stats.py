@@ -43,6 +43,8 @@ class NetworkStats(Module):
         Measure("mean_degree", "mean number of ties of the living"),
         Measure("isolated_share", "share of the living with no tie"),
         Measure("dissenter_degree_ratio", "dissenters' mean degree over others' mean degree"),
+        Measure("dissenter_mean_degree", "mean number of ties of living dissenters"),
+        Measure("others_mean_degree", "mean number of ties of the other living citizens"),
         Measure("fragmentation", "share of the living outside the giant component"),
         Measure("dissenters_outside_giant", "share of living dissenters outside the giant"),
         Measure("score_assortativity", "correlation of scores across ties (if scored)"),
@@ -62,6 +64,10 @@ class NetworkStats(Module):
         live_deg = deg[alive]
         sim.record("mean_degree", float(live_deg.mean()))
         sim.record("isolated_share", float(np.mean(live_deg == 0)))
+        if diss.any():
+            sim.record("dissenter_mean_degree", float(deg[diss].mean()))
+        if other.any():
+            sim.record("others_mean_degree", float(deg[other].mean()))
         if diss.any() and other.any() and deg[other].mean() > 0:
             sim.record("dissenter_degree_ratio", float(deg[diss].mean() / deg[other].mean()))
         giant = giant_component(sim.network, alive)

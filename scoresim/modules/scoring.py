@@ -38,6 +38,8 @@ OCCUPATION_IDENTITY: dict[str, float] = {
     "retired": 0.7,
     "unemployed": 0.3,
 }
+#: Percentiles of the score reported each month (the report's distribution over time).
+QUANTILES = (10, 25, 50, 75, 90)
 #: Violation kinds written by the expression module into ``violation_kind``.
 KIND_NONE, KIND_OPINION, KIND_HISTORY, KIND_NEWS = 0, 1, 2, 3
 
@@ -195,6 +197,7 @@ class Scoring(Module):
         Measure("mean_score", "mean score of living adults"),
         Measure("score_sd", "standard deviation of living adults' scores"),
         Measure("spillover_loss", "mean points never-violators lose through friends"),
+        *(Measure(f"score_p{q}", f"{q}th percentile of living adults' scores") for q in QUANTILES),
         Measure("violations_opinion", "unpermitted opinions recorded this month"),
         Measure("violations_history", "alternative histories recorded this month"),
         Measure("violations_news", "embarrassing news posts recorded this month"),
@@ -283,6 +286,9 @@ class Scoring(Module):
         s = score[adult]
         sim.record("mean_score", float(s.mean()) if s.size else np.nan)
         sim.record("score_sd", float(s.std()) if s.size else np.nan)
+        if s.size:
+            for q, v in zip(QUANTILES, np.percentile(s, QUANTILES), strict=True):
+                sim.record(f"score_p{q}", float(v))
         clean = adult & (people["violations"] == 0)
         sim.record("spillover_loss", float(spill[clean].mean()) if clean.any() else np.nan)
         if kind is not None:

@@ -1,0 +1,432 @@
+"""Figures of a results directory, as matplotlib figures (usable from a notebook).
+
+Every function takes a results directory (or the :class:`~scoresim.report.data.ResultsData`
+loaded from one) and returns a ``matplotlib.figure.Figure``. Colours are fixed per scenario
+across figures; the unscored control is always black and dashed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files or embedded images, never windows
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from scoresim.errors import InputError
+from scoresim.report.data import CONTROL, ResultsData, ego_tables, load_results
+
+__all__ = [
+    "blacklist",
+    "degree",
+    "ego_network",
+    "expression",
+    "independence_by_generation",
+    "perk_access",
+    "score_distribution",
+]
+
+Data = ResultsData | str | Path
+# Scenario colours avoid the two group colours, which mean dissenters and conformers.
+PALETTE = ("#1b6ca8", "#e07a1f", "#2e933c", "#8e5ea2", "#00798c", "#b5838d", "#6d597a")
+DISSENTER = "#d1495b"
+CONFORMER = "#34495e"
+PERKS = {
+    "600": "instant loan ($800)",
+    "650": "car without deposit",
+    "700": "Singapore permit",
+    "750": "Schengen visa",
+}
+
+
+def _data(data: Data) -> ResultsData:
+    return data if isinstance(data, ResultsData) else load_results(data)
+
+
+def colours(data: ResultsData) -> dict[str, str]:
+    """A colour per scenario; the control is black."""
+    out, k = {}, 0
+    for name in data.names:
+        if name == CONTROL:
+            out[name] = "#222222"
+        else:
+            out[name] = PALETTE[k % len(PALETTE)]
+            k += 1
+    return out
+
+
+def _style(name: str) -> dict[str, Any]:
+    return {"linestyle": "--"} if name == CONTROL else {}
+
+
+def _years(steps: np.ndarray) -> np.ndarray:
+    return (steps + 1) / 12.0
+
+
+def _finish(fig: Figure, ax: Any, title: str, ylabel: str, legend: bool = True) -> Figure:
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_xlabel("years since the score was introduced")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    if legend:
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _mandate(ax: Any, data: ResultsData) -> None:
+    """Mark the month enrolment became mandatory, if a scenario has one after the start."""
+    months = {
+        r.runs[0].scenario.modules["enrolment"]["mandate_step"]
+        for r in data.scenarios.values()
+        if "enrolment" in r.runs[0].scenario.modules
+    }
+    for m in sorted(x for x in months if x > 0):
+        ax.axvline(m / 12.0, color="#777777", lw=0.8, ls=":")
+        ax.annotate(
+            "enrolment mandatory",
+            (m / 12.0, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -10),
+            textcoords="offset points",
+            fontsize=7,
+            color="#555555",
+        )
+
+
+def _band(ax: Any, data: ResultsData, measure: str, label_fmt: str = "{}") -> bool:
+    """Plot ``measure`` per scenario with its confidence band; False if nobody reports it."""
+    col = colours(data)
+    drawn = False
+    for name, runs in data.scenarios.items():
+        if not runs.has(measure):
+            continue
+        steps, mean, lo, hi = runs.series(measure)
+        ok = np.isfinite(mean)
+        x = _years(steps[ok])
+        ax.plot(x, mean[ok], color=col[name], label=label_fmt.format(name), lw=1.8, **_style(name))
+        if data.replicates > 1 and np.isfinite(lo[ok]).any():
+            ax.fill_between(x, lo[ok], hi[ok], color=col[name], alpha=0.18, lw=0)
+        drawn = True
+    return drawn
+
+
+def expression(data: Data) -> Figure:
+    """Share of would-be dissenters who speak each month, against the control."""
+    d = _data(data)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    _band(ax, d, "expression_rate")
+    _mandate(ax, d)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    bands = f", 95% band over {d.replicates} replicates" if d.replicates > 1 else ""
+    return _finish(
+        fig,
+        ax,
+        f"Chilling: dissenters who speak up each month{bands}",
+        "would-be dissenters who posted",
+    )
+
+
+def degree(data: Data) -> Figure:
+    """Dissenters' mean number of ties against everyone else's."""
+    d = _data(data)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    col = colours(d)
+    for name, runs in d.scenarios.items():
+        for measure, ls, who in (
+            ("dissenter_mean_degree", "-", "dissenters"),
+            ("others_mean_degree", ":", "others"),
+        ):
+            if not runs.has(measure):
+                continue
+            steps, mean, lo, hi = runs.series(measure)
+            ok = np.isfinite(mean)
+            ax.plot(
+                _years(steps[ok]), mean[ok], color=col[name], ls=ls, lw=1.8, label=f"{name}: {who}"
+            )
+            if d.replicates > 1:
+                ax.fill_between(
+                    _years(steps[ok]), lo[ok], hi[ok], color=col[name], alpha=0.15, lw=0
+                )
+    _mandate(ax, d)
+    ax.set_ylim(bottom=0)
+    return _finish(
+        fig,
+        ax,
+        "Social exile: friends of dissenters (solid) and of others (dotted)",
+        "mean number of ties",
+    )
+
+
+def blacklist(data: Data) -> Figure:
+    """Citizens on the public blacklist over time."""
+    d = _data(data)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    if not _band(ax, d, "blacklist_size"):
+        ax.text(0.5, 0.5, "no scenario here has a blacklist", ha="center", transform=ax.transAxes)
+    ax.set_ylim(bottom=0)
+    return _finish(
+        fig, ax, "Blacklist: citizens listed", "citizens on the list", legend=bool(ax.lines)
+    )
+
+
+def score_distribution(data: Data) -> Figure:
+    """The score's distribution over time: median, 25-75% and 10-90% bands, per scenario."""
+    d = _data(data)
+    scored = d.scored()
+    if not scored:
+        raise InputError(f"{d.root}: no scenario here computes a score")
+    fig, axes = plt.subplots(
+        1, len(scored), figsize=(3.6 * len(scored) + 1, 4), sharey=True, squeeze=False
+    )
+    col = colours(d)
+    for ax, name in zip(axes[0], scored, strict=True):
+        runs = d.scenarios[name]
+        steps = _years(runs.steps.astype(float))
+        q = {p: runs.series(f"score_p{p}")[1] for p in (10, 25, 50, 75, 90)}
+        ax.fill_between(steps, q[10], q[90], color=col[name], alpha=0.15, lw=0, label="10-90%")
+        ax.fill_between(steps, q[25], q[75], color=col[name], alpha=0.35, lw=0, label="25-75%")
+        ax.plot(steps, q[50], color=col[name], lw=2, label="median")
+        for t in (600, 650, 700, 750):
+            ax.axhline(t, color="#888888", lw=0.6, ls=":")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("years")
+        ax.grid(alpha=0.25)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0][0].set_ylabel("score (dotted: perk thresholds)")
+    axes[0][0].legend(frameon=False, fontsize=8, loc="lower left")
+    fig.suptitle(
+        "Scores over time (living adults)", x=0.01, ha="left", fontweight="bold", fontsize=11
+    )
+    fig.tight_layout()
+    return fig
+
+
+def perk_access(data: Data, scenario: str | None = None) -> Figure:
+    """Share over each perk threshold over time, dissenters against conformers."""
+    d = _data(data)
+    scored = d.scored()
+    if not scored:
+        raise InputError(f"{d.root}: no scenario here computes a score")
+    name = scenario or scored[0]
+    if name not in d.scenarios:
+        raise InputError(f"scenario {name!r} is not in {d.root}; have {', '.join(d.names)}")
+    runs = d.scenarios[name]
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), sharey=True)
+    for ax, (t, perk) in zip(axes, PERKS.items(), strict=True):
+        for group, colour in (("dissenters", DISSENTER), ("conformers", CONFORMER)):
+            steps, mean, lo, hi = runs.series(f"perk_share_{t}_{group}")
+            ok = np.isfinite(mean)
+            ax.plot(_years(steps[ok]), mean[ok], color=colour, lw=1.8, label=group)
+            if d.replicates > 1:
+                ax.fill_between(_years(steps[ok]), lo[ok], hi[ok], color=colour, alpha=0.2, lw=0)
+        ax.set_title(f"{t}+: {perk}", fontsize=10)
+        ax.set_xlabel("years")
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.grid(alpha=0.25)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes:
+        _mandate(ax, d)
+    axes[0].set_ylabel("share holding the perk")
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(
+        f"Access to perks in {name}: dissenters against conformers",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def independence_by_generation(data: Data) -> Figure:
+    """Mean independence of each living generation at the end, per scenario."""
+    d = _data(data)
+    gens = [
+        ("independence_gen0", "founders"),
+        ("independence_gen1", "children"),
+        ("independence_gen2", "grandchildren"),
+        ("independence_gen3plus", "later"),
+    ]
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    col = colours(d)
+    width = 0.8 / max(len(d.names), 1)
+    present = [g for g in gens if any(s.has(g[0]) for s in d.scenarios.values())]
+    heights: list[list[float]] = []
+    for k, name in enumerate(d.names):
+        means, errs = [], []
+        for measure, _ in present:
+            iv = d.summary(measure)[name]
+            means.append(iv.mean)
+            errs.append(0.0 if math.isnan(iv.ci_low) else iv.mean - iv.ci_low)
+        heights.append(means)
+        x = np.arange(len(present)) + (k - (len(d.names) - 1) / 2) * width
+        ax.bar(
+            x,
+            means,
+            width,
+            yerr=errs if d.replicates > 1 else None,
+            color=col[name],
+            label=name,
+            capsize=3,
+            hatch="//" if name == CONTROL else None,
+            edgecolor="white" if name != CONTROL else "#aaaaaa",
+        )
+    ax.set_xticks(np.arange(len(present)), [label for _, label in present])
+    values = [v for row in heights for v in row if np.isfinite(v)]
+    if values:
+        lo, hi = min(values), max(values)
+        pad = max(0.02, (hi - lo) * 0.5)
+        ax.set_ylim(max(0, lo - pad), min(1, hi + pad))
+    ax.set_title(
+        "Selection: mean independence of each generation alive at the end",
+        loc="left",
+        fontsize=11,
+        fontweight="bold",
+    )
+    ax.set_ylabel("mean independence (0-1)")
+    ax.grid(alpha=0.3, axis="y")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _ring(groups: list[list[int]]) -> dict[int, tuple[float, float]]:
+    """Friends on a circle, group after group (kept, cut, new), so colours sit together."""
+    order = [n for g in groups for n in g]
+    return {
+        n: (
+            math.cos(2 * math.pi * i / max(len(order), 1)),
+            math.sin(2 * math.pi * i / max(len(order), 1)),
+        )
+        for i, n in enumerate(order)
+    }
+
+
+def ego_network(data: Data, scenario: str | None = None, ego: int | None = None) -> Figure:
+    """One dissenter's friends at the start and at the end; ties cut in red, new ones green."""
+    d = _data(data)
+    name = scenario or (d.scored() or d.names)[0]
+    if name not in d.scenarios:
+        raise InputError(f"scenario {name!r} is not in {d.root}; have {', '.join(d.names)}")
+    tables = ego_tables(d.scenarios[name].dirs[0])
+    if not tables:
+        raise InputError(
+            f"{d.scenarios[name].dirs[0]}: no ego networks recorded (record.ego_networks = 0)"
+        )
+    nodes, ties = tables["nodes"], tables["ties"]
+    first, last = int(nodes["step"].min()), int(nodes["step"].max())
+
+    def friends(e: int, step: int) -> set[int]:
+        m = (ties["ego"] == e) & (ties["step"] == step)
+        u, v = ties["u"][m], ties["v"][m]
+        return set(v[u == e].tolist()) | set(u[v == e].tolist())
+
+    if ego is None:  # the ego who lost the most friends makes the clearest picture
+        ego = int(
+            max(
+                np.unique(nodes["ego"]).tolist(),
+                key=lambda e: len(friends(e, first) - friends(e, last)),
+            )
+        )
+    before, after = friends(ego, first), friends(ego, last)
+    kept, cut, new = sorted(before & after), sorted(before - after), sorted(after - before)
+    pos = _ring([kept, cut, new])
+    pos[ego] = (0.0, 0.0)
+    at_end = (nodes["ego"] == ego) & (nodes["step"] == last)
+    dissent = dict(
+        zip(nodes["node"][at_end].tolist(), nodes["dissenter"][at_end].tolist(), strict=True)
+    )
+
+    def among(step: int) -> list[tuple[int, int]]:
+        m = (ties["ego"] == ego) & (ties["step"] == step)
+        return [
+            (u, v)
+            for u, v in zip(ties["u"][m].tolist(), ties["v"][m].tolist(), strict=True)
+            if ego not in (u, v)
+        ]
+
+    def shown_ties(step: int, mine: set[int]) -> list[tuple[int, int]]:
+        return [(u, v) for u, v in among(step) if u in mine and v in mine]
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5.2))
+    panels = (
+        (axes[0], first, before, "at the start", {n: "cut" for n in cut}),
+        (axes[1], last, after, f"after {last / 12:.0f} years", {n: "new" for n in new}),
+    )
+    for ax, step, mine, title, marks in panels:
+        for u, v in shown_ties(step, mine):  # friends' ties to each other, faint
+            ax.plot(*zip(pos[u], pos[v], strict=True), color="#dddddd", lw=0.4, zorder=0)
+        for n in mine:
+            kind = marks.get(n)
+            colour = {"cut": "#d1495b", "new": "#2e933c"}.get(kind or "", "#9a9a9a")
+            ax.plot(
+                *zip(pos[ego], pos[n], strict=True),
+                color=colour,
+                lw=1.8 if kind else 1.0,
+                ls="--" if kind == "cut" else "-",
+                zorder=1,
+            )
+        shown = [n for n in pos if n == ego or n in mine]
+        for n in shown:
+            x, y = pos[n]
+            c = DISSENTER if dissent.get(n) else CONFORMER
+            ax.scatter(
+                [x],
+                [y],
+                s=320 if n == ego else 60,
+                color=c,
+                zorder=3,
+                edgecolor="black" if n == ego else "white",
+                linewidth=1.5,
+            )
+        ax.set_title(f"{title}: {len(mine)} friends", fontsize=10)
+        ax.set_xlim(-1.2, 1.2)
+        ax.set_ylim(-1.2, 1.2)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    handles = [
+        Line2D([], [], color="#d1495b", ls="--", lw=1.8, label=f"cut later ({len(cut)})"),
+        Line2D([], [], color="#2e933c", lw=1.8, label=f"new since ({len(new)})"),
+        Line2D([], [], color="#9a9a9a", lw=1.0, label=f"kept ({len(kept)})"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color="white",
+            markerfacecolor=DISSENTER,
+            markersize=8,
+            label="holds dissenting views",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color="white",
+            markerfacecolor=CONFORMER,
+            markersize=8,
+            label="conformer",
+        ),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=5, frameon=False, fontsize=8)
+    fig.suptitle(
+        f"One dissenter's friends in {name} (citizen {ego}, the large dot)",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=11,
+    )
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

@@ -1,0 +1,293 @@
+"""A self-contained HTML report of a results directory: figures embedded, no network needed."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from scoresim import plots
+from scoresim.errors import InputError
+from scoresim.experiments.stats import Interval
+from scoresim.report.data import ResultsData, load_results
+from scoresim.results import atomic_write
+from scoresim.version import code_version
+
+__all__ = ["HEADLINE", "render_report", "write_report"]
+
+#: Measures in the report's tables, with a plain-language label.
+HEADLINE: dict[str, str] = {
+    "expression_rate": "dissenters who spoke up in the last month",
+    "self_censorship_rate": "dissenters silenced by the score in the last month",
+    "dissenter_degree_ratio": "dissenters' friends relative to others' (1 = equal)",
+    "dissenter_ties_lost": "friends each dissenter lost to score-driven cuts",
+    "spillover_loss": "points never-violators lose through friends",
+    "mean_score": "mean score",
+    "perk_share_700": "adults over 700 (Singapore permit)",
+    "perk_gap_700": "conformers' minus dissenters' share over 700",
+    "perk_gini": "inequality of perks (Gini)",
+    "blacklist_size": "citizens on the blacklist",
+    "bragging_posts": "citizens who posted their score in the last month",
+    "gaming_purchases": "purchases made to pass a threshold in the last month",
+    "mean_independence": "mean independence of adults",
+    "newborn_independence": "mean independence of last year's newborns",
+    "population": "citizens alive",
+}
+
+FIGURES: tuple[tuple[str, Callable[[ResultsData], Figure], str], ...] = (
+    (
+        "expression",
+        plots.expression,
+        "Chilling. The share of citizens holding dissenting views who posted them each month. "
+        "Shaded: 95% confidence band over replicates.",
+    ),
+    (
+        "degree",
+        plots.degree,
+        "Social exile. Mean number of friends of dissenters (solid) and of everyone else "
+        "(dotted). Friends are cut when a dissenter's posts visibly lower their score.",
+    ),
+    (
+        "ego_network",
+        plots.ego_network,
+        "One dissenter's circle of friends at the start and at the end. Red dashed: ties cut "
+        "since; green: ties formed since.",
+    ),
+    (
+        "score_distribution",
+        plots.score_distribution,
+        "The distribution of scores among living adults over time.",
+    ),
+    (
+        "perk_access",
+        plots.perk_access,
+        "Access to perks: the share of dissenters and of conformers whose score unlocks each "
+        "perk (enrolled, not blacklisted).",
+    ),
+    ("blacklist", plots.blacklist, "The public blacklist: citizens listed over time."),
+    (
+        "independence",
+        plots.independence_by_generation,
+        "Selection. Mean independence of each generation alive at the end; births rise with "
+        "perks, and independence is inherited with noise.",
+    ),
+)
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+.note{color:#555;font-size:.92em}.lead li{margin:.3em 0}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
+th,td{border-bottom:1px solid #e3e3e3;padding:.35em .7em;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}
+td.ci{color:#666;font-size:.85em}figure{margin:1.2em 0}img{max-width:100%}
+figcaption{color:#444;font-size:.9em}details{margin:.6em 0}code{font-size:.9em}
+.neg{color:#b03030}.pos{color:#1c6e2b}
+"""
+
+
+def _fmt(v: float | None, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if float(v).is_integer() and abs(v) >= 1:
+        return f"{int(v):,}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}"
+    return f"{v:.{digits}g}"
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _interval_cell(iv: Interval) -> str:
+    value = "" if math.isnan(iv.mean) else repr(iv.mean)
+    ci = (
+        ""
+        if math.isnan(iv.ci_low)
+        else f"<br><span class='ci'>[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]</span>"
+    )
+    return f"<td data-value='{value}'>{_fmt(iv.mean)}{ci}</td>"
+
+
+def _values_table(data: ResultsData) -> str:
+    names = data.names
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    rows = []
+    for m, label in HEADLINE.items():
+        summary = data.summary(m)
+        if all(math.isnan(summary[n].mean) for n in names):
+            continue
+        cells = "".join(_interval_cell(summary[n]) for n in names)
+        rows.append(
+            f"<tr data-measure='{m}'><td>{html.escape(label)}<br><code>{m}</code></td>{cells}</tr>"
+        )
+    reps = data.replicates
+    what = f"mean over {reps} replicates [95% interval]" if reps > 1 else "one run"
+    return (
+        f"<table id='final-values'><thead><tr><th>final value ({what})</th>{head}</tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _effects_table(data: ResultsData) -> str:
+    others = [n for n in data.names if n != data.baseline]
+    if not others:
+        return ""
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in others)
+    rows = []
+    for m, label in HEADLINE.items():
+        eff = data.effects(m)
+        if all(math.isnan(eff[n].mean) for n in others):
+            continue
+        cells = "".join(_interval_cell(eff[n]) for n in others)
+        rows.append(f"<tr data-measure='{m}'><td>{html.escape(label)}</td>{cells}</tr>")
+    return (
+        f"<table id='effects'><thead><tr><th>effect against "
+        f"{html.escape(data.baseline)}</th>{head}</tr></thead><tbody>{''.join(rows)}"
+        "</tbody></table>"
+    )
+
+
+def _lead(data: ResultsData) -> str:
+    """A few sentences a journalist can read in a minute."""
+    base = data.baseline
+    items = []
+    for name in data.names:
+        if name == base:
+            continue
+        eff = {m: data.effects(m)[name] for m in ("expression_rate", "dissenter_degree_ratio")}
+        parts = []
+        er = data.summary("expression_rate")
+        if not math.isnan(eff["expression_rate"].mean):
+            parts.append(
+                f"dissenters spoke up in {er[name].mean:.0%} of months against "
+                f"{er[base].mean:.0%} under {html.escape(base)}"
+            )
+        dr = data.summary("dissenter_degree_ratio")
+        if not math.isnan(eff["dissenter_degree_ratio"].mean):
+            parts.append(
+                f"they kept {dr[name].mean:.0%} as many friends as others "
+                f"({dr[base].mean:.0%} under {html.escape(base)})"
+            )
+        sp = data.summary("spillover_loss")[name]
+        if not math.isnan(sp.mean) and sp.mean > 0:
+            parts.append(f"citizens who never posted lost {sp.mean:.0f} points through friends")
+        bl = data.summary("blacklist_size")[name]
+        if not math.isnan(bl.mean) and bl.mean > 0:
+            parts.append(f"{bl.mean:,.0f} citizens ended on the blacklist")
+        if parts:
+            items.append(f"<li><b>{html.escape(name)}</b>: " + "; ".join(parts) + ".</li>")
+    return f"<ul class='lead'>{''.join(items)}</ul>" if items else ""
+
+
+def _provenance(data: ResultsData) -> str:
+    rows = []
+    for name, runs in data.scenarios.items():
+        for d, r in zip(runs.dirs, runs.runs, strict=True):
+            rows.append(
+                f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(d.name)}</code></td>"
+                f"<td>{r.seed}</td><td><code>{r.scenario_hash}</code></td>"
+                f"<td><code>{html.escape(r.code_version)}</code></td></tr>"
+            )
+    return (
+        "<table id='provenance'><thead><tr><th>scenario</th><th>run</th><th>seed</th>"
+        "<th>scenario hash</th><th>code version</th></tr></thead><tbody>"
+        f"{''.join(rows)}</tbody></table>"
+    )
+
+
+def _parameters(data: ResultsData) -> str:
+    blocks = []
+    for name, runs in data.scenarios.items():
+        sc = runs.runs[0].scenario
+        dump = sc.model_dump(mode="json")
+        dump.pop("seed", None)
+        text = html.escape(json.dumps(dump, indent=2))
+        desc = html.escape(sc.description)
+        blocks.append(
+            f"<details><summary><b>{html.escape(name)}</b>: {desc}</summary>"
+            f"<pre>{text}</pre></details>"
+        )
+    return "".join(blocks)
+
+
+def render_report(data: ResultsData) -> str:
+    """The report as one HTML string (figures as embedded PNG)."""
+    first = next(iter(data.scenarios.values())).runs[0]
+    sc = first.scenario
+    agents = f"{sc.society.agents:,}" if sc.society.agents else "an imported network of"
+    title = data.experiment.get("name") or " vs ".join(data.names)
+    figures = []
+    for key, fn, caption in FIGURES:
+        try:
+            fig = fn(data)
+        except InputError as exc:  # e.g. no scored scenario: say so instead of a figure
+            figures.append(f"<p class='note' data-missing='{key}'>{html.escape(str(exc))}</p>")
+            continue
+        figures.append(
+            f"<figure data-figure='{key}'><img alt='{html.escape(caption)}' "
+            f"src='data:image/png;base64,{_png(fig)}'><figcaption>{html.escape(caption)}"
+            "</figcaption></figure>"
+        )
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>scoresim report: {html.escape(title)}</title><style>{CSS}</style></head>
+<body>
+<h1>scoresim report: {html.escape(title)}</h1>
+<p class="note">A simulation of {agents} synthetic citizens over {first.steps.size / 12:g}
+years, {data.replicates} replicate(s) per scenario, seed {sc.seed}; every scenario sees the same
+society and the same random draws (common random numbers). The citizen score is simulated
+<b>as described in the articles</b>; their claims are disputed (the company denies using
+posts). No real person is scored. Generated {generated} by scoresim {code_version()}.</p>
+<h2>In one minute</h2>
+{_lead(data)}
+<h2>Final values</h2>
+{_values_table(data)}
+<h2>Effects</h2>
+<p class="note">Differences from {html.escape(data.baseline)}, paired replicate by replicate
+(same seeds), with 95% intervals when there are several replicates. Measures that
+{html.escape(data.baseline)} does not have (scores, perks, the blacklist) appear only among the
+final values.</p>
+{_effects_table(data)}
+<h2>Figures</h2>
+{"".join(figures)}
+<h2>Scenarios and provenance</h2>
+{_provenance(data)}
+{_parameters(data)}
+<p class="note">scoresim is a simulator: it never ingests records of real people, classifies
+real speech, or scores real persons.</p>
+</body></html>
+"""
+
+
+def write_report(results: str | Path, out: str | Path | None = None) -> Path:
+    """Render the report of a results directory (or one run's directory) to an HTML file.
+
+    Args:
+        results: The directory.
+        out: Where to write (default: ``report.html`` inside ``results``).
+
+    Returns:
+        The path written.
+    """
+    data = load_results(results)
+    target = Path(out) if out is not None else Path(results) / "report.html"
+    page = render_report(data)
+    atomic_write(target, lambda p: p.write_text(page, encoding="utf-8"))
+    return target

@@ -1,0 +1,130 @@
+"""The HTML report and the figures: present, not blank, and true to the results database."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from scoresim import plots
+from scoresim.cli import app
+from scoresim.experiments import compare
+from scoresim.report import load_results
+from scoresim.report.html import FIGURES, write_report
+from scoresim.store import connect
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cmp")
+    compare(
+        ["social-credit", "ability-to-pay", "no-score"],
+        {"society.agents": 1500, "steps": 36},
+        replicates=2,
+        out=root,
+    )
+    return root
+
+
+@pytest.fixture(scope="module")
+def page(results: Path) -> str:
+    path = write_report(results)
+    return path.read_text()
+
+
+def figure_pixels(page: str, key: str) -> np.ndarray:
+    m = re.search(
+        rf"<figure data-figure='{key}'><img alt='[^']*' src='data:image/png;base64,"
+        r"([A-Za-z0-9+/=]+)'",
+        page,
+    )
+    assert m is not None, f"figure {key} missing"
+    return mpimg.imread(io.BytesIO(base64.b64decode(m.group(1))), format="png")
+
+
+@pytest.mark.parametrize("key", [k for k, _, _ in FIGURES])
+def test_every_figure_is_present_and_not_blank(page: str, key: str) -> None:
+    img = figure_pixels(page, key)
+    rgb = img[..., :3]
+    inked = np.mean(rgb.min(axis=2) < 0.9)  # share of pixels that are not (near) white
+    assert img.shape[0] > 200 and img.shape[1] > 400
+    assert inked > 0.01, f"{key} looks blank ({inked:.3%} inked)"
+    colourful = np.mean(np.ptp(rgb, axis=2) > 0.2)  # data drawn in colour, not just axes
+    assert colourful > 0.001, f"{key} has no coloured marks"
+
+
+def test_tables_equal_the_results_database(results: Path, page: str) -> None:
+    with connect(results, read_only=True) as con:
+        rows = con.execute(
+            "SELECT scenario, avg(expression_rate), avg(blacklist_size), avg(population) "
+            "FROM final_measures GROUP BY scenario"
+        ).fetchall()
+    db = {r[0]: r[1:] for r in rows}
+    table = re.search(r"<table id='final-values'>(.*?)</table>", page, re.S).group(1)
+    header = re.findall(r"<th>([^<]+)</th>", table)[1:]
+    assert header == ["social-credit", "ability-to-pay", "no-score"]
+
+    def cells(measure: str) -> list[str]:
+        row = re.search(rf"<tr data-measure='{measure}'>(.*?)</tr>", table, re.S).group(1)
+        return re.findall(r"data-value='([^']*)'", row)
+
+    for k, measure in enumerate(("expression_rate", "blacklist_size", "population")):
+        for name, value in zip(header, cells(measure), strict=True):
+            expected = db[name][k]
+            if expected is None:
+                assert value == ""
+            else:
+                assert float(value) == pytest.approx(expected, rel=1e-12), (measure, name)
+
+
+def test_effects_are_paired_differences_from_the_control(results: Path, page: str) -> None:
+    data = load_results(results)
+    assert data.baseline == "no-score"
+    sc = data.scenarios["social-credit"].finals("expression_rate")
+    ns = data.scenarios["no-score"].finals("expression_rate")
+    expected = np.mean(np.array(sc) - np.array(ns))
+    table = re.search(r"<table id='effects'>(.*?)</table>", page, re.S).group(1)
+    row = re.search(r"<tr data-measure='expression_rate'>(.*?)</tr>", table, re.S).group(1)
+    first = re.findall(r"data-value='([^']*)'", row)[0]
+    assert float(first) == pytest.approx(expected, rel=1e-12)
+    assert expected < 0  # the score chills expression
+
+
+def test_report_is_self_contained_with_provenance(results: Path, page: str) -> None:
+    assert not re.search(r"(src|href)=['\"]https?://", page)
+    assert "as described in the articles" in page
+    data = load_results(results)
+    for runs in data.scenarios.values():
+        for r in runs.runs:
+            assert r.scenario_hash in page and r.code_version in page
+            assert f"<td>{r.seed}</td>" in page
+
+
+def test_plots_work_on_a_directory_path(results: Path) -> None:
+    fig = plots.expression(str(results))
+    assert fig.axes[0].get_title(loc="left").startswith("Chilling")
+    assert len(fig.axes[0].lines) >= 3
+
+
+def test_report_cli(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(results), "--out", str(out)])
+    assert res.exit_code == 0 and out.is_file() and str(out) in res.stdout
+    res = runner.invoke(app, ["report", str(tmp_path / "nothing")])
+    assert res.exit_code == 2 and "no such results directory" in res.stderr
+
+
+def test_report_of_a_single_run(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "social-credit", "-n", "800", "-t", "12", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    path = write_report(tmp_path)
+    html = path.read_text()
+    assert "<figure data-figure='expression'>" in html
