@@ -147,11 +147,19 @@ class SocietySpec(StrictModel):
 
 
 class RecordSpec(StrictModel):
-    """What a run records besides the per-step measures."""
+    """What a run records besides the per-step measures.
+
+    Snapshots keep per-citizen state (and, at the first and the last snapshot, the ties) for
+    the explorer and for analysis.
+    """
 
     measures: list[str] | Literal["all"] = Field("all", description="measure names to keep")
     snapshot_steps: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list, description="steps after which per-citizen state is saved"
+    )
+    snapshot_every: int = Field(
+        0, ge=0, le=100_000,
+        description="also snapshot every this many months and at the last step (0: no)",
     )
     snapshot_states: list[str] = Field(
         default_factory=list, description="per-citizen states in snapshots (empty: all)"
@@ -239,6 +247,15 @@ class Scenario(StrictModel):
         if errors:
             raise ValidationError.from_exception_data("modules", errors)
         return out
+
+    def snapshot_steps(self) -> list[int]:
+        """Steps after which per-citizen state is saved, ascending."""
+        rec = self.record
+        steps = {t for t in rec.snapshot_steps if t < self.steps}
+        if rec.snapshot_every:
+            steps |= set(range(rec.snapshot_every - 1, self.steps, rec.snapshot_every))
+            steps.add(self.steps - 1)
+        return sorted(steps)
 
     def digest(self) -> str:
         """Return the scenario hash: sha256 of its canonical JSON (first 16 hex digits)."""

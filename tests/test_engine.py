@@ -150,7 +150,7 @@ def test_record_filters_measures_and_takes_snapshots() -> None:
     result = Simulation(sc).run()
     assert list(result.measures) == ["expression_rate"]
     assert list(result.snapshots) == [1]
-    assert list(result.snapshots[1]) == ["expressed"]
+    assert list(result.snapshots[1]) == ["id", "expressed"]
 
 
 def test_unknown_recorded_measure_is_an_input_error() -> None:

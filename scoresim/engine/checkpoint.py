@@ -42,6 +42,8 @@ def save_checkpoint(sim: Simulation, path: str | Path) -> Path:
         arrays.update({f"module:{m.name}:{k}": v for k, v in m.get_state().items()})
     for step, snap in sim.snapshots.items():
         arrays.update({f"snap:{step}:{k}": v for k, v in snap.items()})
+    for step, ties in sim.tie_snapshots.items():
+        arrays.update({f"ties:{step}:{k}": v for k, v in ties.items()})
     arrays["egos"] = sim.egos
     for part, cols in sim.ego_start.items():
         arrays.update({f"ego:{part}:{k}": v for k, v in cols.items()})
@@ -102,9 +104,10 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
         m.set_state({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
     sim.measures.load_array(arrays["measures"])
     for key, value in arrays.items():
-        if key.startswith("snap:"):
-            _, step, name = key.split(":", 2)
-            sim.snapshots.setdefault(int(step), {})[name] = value
+        if key.startswith(("snap:", "ties:")):
+            kind, step, name = key.split(":", 2)
+            target = sim.snapshots if kind == "snap" else sim.tie_snapshots
+            target.setdefault(int(step), {})[name] = value
     sim.egos = arrays["egos"]
     for key, value in arrays.items():
         if key.startswith("ego:"):

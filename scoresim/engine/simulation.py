@@ -70,6 +70,8 @@ class Simulation:
         )
         self.t = 0
         self.snapshots: dict[int, dict[str, NDArray[Any]]] = {}
+        self.tie_snapshots: dict[int, dict[str, NDArray[Any]]] = {}
+        self._snapshot_at = scenario.snapshot_steps()
         for m in self.modules:
             for st in m.states:
                 self.people.declare(st.name, st.dtype, st.fill)
@@ -147,8 +149,13 @@ class Simulation:
         self.measures.set("ties_cut_total", float(cut))
         self.measures.set("ties_added_total", float(added))
         self.measures.end()
-        if t in self.scenario.record.snapshot_steps:
+        if t in self._snapshot_at:
             self.snapshots[t] = self._snapshot()
+            if t in (self._snapshot_at[0], self._snapshot_at[-1]):
+                self.tie_snapshots[t] = {
+                    "u": self.network.sources().astype(np.int32),
+                    "v": self.network.indices.copy(),
+                }
         self.t += 1
 
     def run(self, until: int | None = None, progress: Progress | None = None) -> RunResult:
@@ -191,6 +198,7 @@ class Simulation:
             steps=np.arange(len(self.measures), dtype=np.int32),
             measures=cols,
             snapshots=dict(self.snapshots),
+            tie_snapshots=dict(self.tie_snapshots),
             egos=self.ego_networks(),
             code_version=code_version(),
             scenario_hash=self.scenario.digest(),
@@ -218,4 +226,6 @@ class Simulation:
 
     def _snapshot(self) -> dict[str, NDArray[Any]]:
         names = self.scenario.record.snapshot_states or list(self.people)
-        return {k: self.people[k].copy() for k in names}
+        snap = {"id": np.arange(self.n, dtype=np.int32)}
+        snap.update({k: self.people[k].copy() for k in names})
+        return snap
