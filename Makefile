@@ -26,7 +26,10 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/scoresim compare social-credit ability-to-pay no-score --agents 100000 --years 10 --out $(DEMO_OUT)
 	$(VENV)/bin/scoresim report $(DEMO_OUT)
 
+# The browser tests drive Debian's Chromium; install it when missing (CI runs as root).
 test: $(VENV)/.installed-dev
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(VENV)/bin/ruff check scoresim tests examples benchmarks
 	$(VENV)/bin/ruff format --check scoresim tests examples benchmarks
 	$(VENV)/bin/mypy

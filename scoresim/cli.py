@@ -425,6 +425,35 @@ def report(
 
 
 @app.command()
+def explore(
+    results: Annotated[Path, typer.Argument(help="A results directory.")],
+    port: Annotated[
+        int, typer.Option("--port", "-p", help="Port (0: any free one).", min=0, max=65535)
+    ] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (default: this machine only).")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the web explorer over a results directory and print its address."""
+    import socket
+
+    import uvicorn
+
+    from scoresim.explore import create_app, open_results
+
+    try:
+        data = open_results(results)
+    except InputError as exc:
+        raise _fail(exc) from None
+    if port == 0:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    typer.echo(f"scoresim explorer at http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(create_app(data), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def runs(
     results: Annotated[Path, typer.Argument(help="A results directory.")],
     status: Annotated[

@@ -143,11 +143,15 @@ class RunResult:
         for step, arrays in sorted(self.snapshots.items()):
             snap = pa.table({k: pa.array(v) for k, v in arrays.items()})
             path = out / SNAPSHOT_DIR / f"step-{step:06d}.parquet"
-            atomic_write(path, functools.partial(_write_parquet, snap, row_group_size=SNAPSHOT_ROW_GROUP))
+            atomic_write(
+                path, functools.partial(_write_parquet, snap, row_group_size=SNAPSHOT_ROW_GROUP)
+            )
         for step, arrays in sorted(self.tie_snapshots.items()):
             ties = pa.table({k: pa.array(v) for k, v in arrays.items()})
             path = out / SNAPSHOT_DIR / f"ties-{step:06d}.parquet"
-            atomic_write(path, functools.partial(_write_parquet, ties, row_group_size=TIES_ROW_GROUP))
+            atomic_write(
+                path, functools.partial(_write_parquet, ties, row_group_size=TIES_ROW_GROUP)
+            )
         manifest = {
             **self.provenance(),
             "status": "complete" if self.steps.size == self.scenario.steps else "partial",

@@ -158,7 +158,9 @@ class RecordSpec(StrictModel):
         default_factory=list, description="steps after which per-citizen state is saved"
     )
     snapshot_every: int = Field(
-        0, ge=0, le=100_000,
+        0,
+        ge=0,
+        le=100_000,
         description="also snapshot every this many months and at the last step (0: no)",
     )
     snapshot_states: list[str] = Field(

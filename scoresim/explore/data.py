@@ -1,0 +1,357 @@
+"""What the explorer reads: a results directory's runs, measures and per-citizen snapshots.
+
+Everything is read-only. Request parameters never become paths: runs are looked up by
+scenario name and replicate in an index built at start-up, snapshots by step number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow.parquet as pq
+
+from scoresim.errors import InputError
+from scoresim.experiments.stats import mean_ci
+from scoresim.report.data import ResultsData, load_results
+from scoresim.results import SNAPSHOT_DIR
+
+__all__ = ["BANDS", "BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
+
+#: Score bands as described in the articles (lower bound, name).
+BANDS = ((700, "excellent"), (650, "very good"), (600, "good"), (550, "medium"), (0, "poor"))
+#: Columns the blacklist may be sorted by.
+BLACKLIST_SORTS = ("id", "score", "listed_months", "violations", "age")
+COMPONENTS = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
+PERKS = (
+    (600, "instant loan of about $800"),
+    (650, "car rental without deposit"),
+    (700, "fast track to a Singapore travel permit"),
+    (750, "fast track to a Schengen visa"),
+)
+MAX_FRIENDS = 200
+_STEP_FILE = re.compile(r"step-(\d{6})\.parquet$")
+_TIES_FILE = re.compile(r"ties-(\d{6})\.parquet$")
+
+
+class NotFoundError(Exception):
+    """A scenario, replicate, step or citizen that is not in the results."""
+
+
+def band_of(score: float) -> str:
+    """The articles' band of a score."""
+    return next(name for lower, name in BANDS if score >= lower)
+
+
+@dataclass
+class RunIndex:
+    """Where one run's snapshots are."""
+
+    run_id: str
+    directory: Path
+    steps: dict[int, Path] = field(default_factory=dict)
+    ties: dict[int, Path] = field(default_factory=dict)
+    citizens: int = 0
+    columns: list[str] = field(default_factory=list)
+
+
+def _index_run(directory: Path) -> RunIndex:
+    snaps = directory / SNAPSHOT_DIR
+    idx = RunIndex(directory.name, directory)
+    if snaps.is_dir():
+        for f in sorted(snaps.iterdir()):
+            if m := _STEP_FILE.search(f.name):
+                idx.steps[int(m.group(1))] = f
+            elif m := _TIES_FILE.search(f.name):
+                idx.ties[int(m.group(1))] = f
+    if idx.steps:
+        meta = pq.read_metadata(idx.steps[max(idx.steps)])
+        idx.citizens = meta.num_rows
+        idx.columns = list(meta.schema.names)
+    return idx
+
+
+class ExplorerData:
+    """A results directory, indexed for the explorer's queries.
+
+    Args:
+        root: The results directory.
+
+    Raises:
+        InputError: If it holds no complete run.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.results: ResultsData = load_results(root)
+        self.runs: dict[str, list[RunIndex]] = {
+            name: [_index_run(d) for d in sr.dirs] for name, sr in self.results.scenarios.items()
+        }
+        first = next(iter(self.results.scenarios.values())).runs[0]
+        self.steps = int(first.steps.size)
+        self.measures = sorted(
+            {m for sr in self.results.scenarios.values() for m in sr.runs[0].measures}
+        )
+        self._db = duckdb.connect(":memory:")
+        self._lock = threading.Lock()  # DuckDB cursors are per thread; creating one is cheap
+        self._series_cache: dict[tuple[str, str], dict[str, list[float | None]]] = {}
+
+    # -- lookups -----------------------------------------------------------------------
+
+    def run(self, scenario: str, replicate: int) -> RunIndex:
+        """The run of ``scenario`` and ``replicate``."""
+        if scenario not in self.runs:
+            raise NotFoundError(f"no scenario {scenario!r}; have {', '.join(self.runs)}")
+        reps = self.runs[scenario]
+        if not 0 <= replicate < len(reps):
+            raise NotFoundError(f"{scenario} has replicates 0 to {len(reps) - 1}, not {replicate}")
+        return reps[replicate]
+
+    def snapshot(self, run: RunIndex, step: int | None) -> tuple[int, Path]:
+        """The snapshot at ``step`` (default: the last)."""
+        if not run.steps:
+            raise NotFoundError(
+                f"run {run.run_id} kept no per-citizen snapshots "
+                "(set record.snapshot_every in its scenario)"
+            )
+        chosen = max(run.steps) if step is None else step
+        if chosen not in run.steps:
+            raise NotFoundError(
+                f"no snapshot at step {step}; snapshots at steps "
+                f"{', '.join(map(str, sorted(run.steps)))}"
+            )
+        return chosen, run.steps[chosen]
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            return self._db.cursor()
+
+    def _rows(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        cur = self._cursor()
+        try:
+            res = cur.execute(sql, args)
+            cols = [d[0] for d in res.description]
+            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+        finally:
+            cur.close()
+
+    # -- overview and measures ---------------------------------------------------------
+
+    def overview(self) -> dict[str, Any]:
+        """Scenarios, replicates, steps, measures and snapshot steps."""
+        first = next(iter(self.runs.values()))[0]
+        return {
+            "scenarios": list(self.runs),
+            "replicates": {n: len(r) for n, r in self.runs.items()},
+            "steps": self.steps,
+            "measures": self.measures,
+            "snapshot_steps": sorted(first.steps),
+            "citizens": first.citizens,
+            "baseline": self.results.baseline,
+            "descriptions": {
+                n: sr.runs[0].scenario.description for n, sr in self.results.scenarios.items()
+            },
+        }
+
+    def series(self, measure: str) -> dict[str, dict[str, list[float | None]]]:
+        """Per scenario: mean and 95% interval of ``measure`` at each step."""
+        if measure not in self.measures:
+            raise NotFoundError(f"no measure {measure!r}")
+        out = {}
+        for name, sr in self.results.scenarios.items():
+            key = (name, measure)
+            if key not in self._series_cache:
+                stack = np.vstack(
+                    [r.measures.get(measure, np.full(self.steps, np.nan)) for r in sr.runs]
+                )
+                ivs = [mean_ci(stack[:, j]) for j in range(stack.shape[1])]
+                self._series_cache[key] = {
+                    k: [None if math.isnan(getattr(iv, k)) else getattr(iv, k) for iv in ivs]
+                    for k in ("mean", "ci_low", "ci_high")
+                }
+            out[name] = self._series_cache[key]
+        return out
+
+    def at_step(self, step: int, measures: list[str]) -> dict[str, dict[str, float | None]]:
+        """Per scenario: the mean of each measure at ``step`` over replicates."""
+        if not 0 <= step < self.steps:
+            raise NotFoundError(f"step {step} is outside 0 to {self.steps - 1}")
+        return {
+            name: {m: self.series(m)[name]["mean"][step] for m in measures if m in self.measures}
+            for name in self.runs
+        }
+
+    # -- citizens ----------------------------------------------------------------------
+
+    def citizen(self, scenario: str, replicate: int, cid: int, step: int | None) -> dict[str, Any]:
+        """Everything the lookup shows about citizen ``cid``."""
+        run = self.run(scenario, replicate)
+        step, snap = self.snapshot(run, step)
+        if not 0 <= cid < run.citizens:
+            raise NotFoundError(f"no citizen {cid} in this run (ids 0 to {run.citizens - 1})")
+        rows = self._rows(f"SELECT * FROM read_parquet('{_q(snap)}') WHERE id = ?", [cid])
+        if not rows:
+            raise NotFoundError(f"citizen {cid} was not born by step {step}")
+        me = rows[0]
+        scored = "score" in me
+        out: dict[str, Any] = {
+            "id": cid,
+            "step": step,
+            "scenario": scenario,
+            "replicate": replicate,
+            "attributes": me,
+            "scored": scored,
+        }
+        if scored:
+            out["band"] = band_of(float(me["score"]))
+            out["components"] = {c: me.get(f"score_{c}") for c in COMPONENTS}
+            out["penalties"] = {
+                "own violations": -float(me.get("score_penalty", 0.0)),
+                "friends' violations": -float(me.get("score_spillover", 0.0)),
+            }
+            bits = int(me.get("perks", 0) or 0)
+            out["perks"] = [
+                {"threshold": t, "perk": p, "held": bool(bits >> k & 1)}
+                for k, (t, p) in enumerate(PERKS)
+            ]
+            out["sanctions"] = {
+                "blacklisted": bool(me.get("blacklisted", 0)),
+                "months_listed": me.get("listed_months", 0),
+                "reach": me.get("reach", 1.0),
+                "barred_from_listed_occupations": bool(me.get("barred", 0)),
+            }
+        out["history"] = self._history(run, cid)
+        out["friends"], out["friends_total"], out["ties_step"] = self._friends(run, snap, step, cid)
+        out["ego"] = self._ego(run, out["ties_step"], cid, [f["id"] for f in out["friends"]])
+        return out
+
+    def _history(self, run: RunIndex, cid: int) -> list[dict[str, Any]]:
+        files = [run.steps[s] for s in sorted(run.steps)]
+        cols = [
+            c
+            for c in ("score", "violations", "perk_value", "blacklisted", "ties_lost")
+            if c in run.columns
+        ]
+        if not cols:
+            return []
+        listing = ", ".join(f"'{_q(f)}'" for f in files)
+        rows = self._rows(
+            f"SELECT filename, {', '.join(cols)} FROM read_parquet([{listing}], "
+            "filename = true) WHERE id = ?",
+            [cid],
+        )
+        by_file = {Path(r.pop("filename")).name: r for r in rows}
+        return [
+            {"step": s, **by_file[f.name]}
+            for s, f in sorted(run.steps.items())
+            if f.name in by_file
+        ]
+
+    def _ties_file(self, run: RunIndex, step: int) -> tuple[int, Path] | None:
+        earlier = [s for s in run.ties if s <= step]
+        if not run.ties:
+            return None
+        s = max(earlier) if earlier else min(run.ties)
+        return s, run.ties[s]
+
+    def _friends(
+        self, run: RunIndex, snap: Path, step: int, cid: int
+    ) -> tuple[list[dict[str, Any]], int, int | None]:
+        found = self._ties_file(run, step)
+        if found is None:
+            return [], 0, None
+        ties_step, ties = found
+        ids = [
+            r["v"]
+            for r in self._rows(f"SELECT v FROM read_parquet('{_q(ties)}') WHERE u = ?", [cid])
+        ]
+        if not ids:
+            return [], 0, ties_step
+        cols = ["id"] + [
+            c for c in ("score", "drag", "dissenter", "blacklisted", "alive") if c in run.columns
+        ]
+        # Friends are mostly neighbours in id order, so this reads few row groups.
+        rows = self._rows(
+            f"SELECT {', '.join(cols)} FROM read_parquet('{_q(snap)}') "
+            f"WHERE id BETWEEN ? AND ? AND list_contains(?, id)",
+            [min(ids), max(ids), ids],
+        )
+        key = "drag" if "drag" in cols else "id"
+        rows.sort(key=lambda r: (-(r.get("drag") or 0.0), r["id"]) if key == "drag" else r["id"])
+        return rows[:MAX_FRIENDS], len(ids), ties_step
+
+    def _ego(
+        self, run: RunIndex, ties_step: int | None, cid: int, friends: list[int]
+    ) -> dict[str, Any]:
+        if ties_step is None or not friends:
+            return {"nodes": [cid], "ties": []}
+        members = sorted({cid, *friends})
+        rows = self._rows(
+            f"SELECT u, v FROM read_parquet('{_q(run.ties[ties_step])}') "
+            "WHERE u BETWEEN ? AND ? AND list_contains(?, u) AND list_contains(?, v) AND u < v",
+            [members[0], members[-1], members, members],
+        )
+        return {"nodes": members, "ties": [[r["u"], r["v"]] for r in rows]}
+
+    # -- the blacklist -----------------------------------------------------------------
+
+    def blacklist(
+        self,
+        scenario: str,
+        replicate: int,
+        step: int | None,
+        page: int,
+        size: int,
+        sort: str,
+        descending: bool,
+    ) -> dict[str, Any]:
+        """One page of the public blacklist, sorted."""
+        if sort not in BLACKLIST_SORTS:
+            raise ValueError(f"sort must be one of {', '.join(BLACKLIST_SORTS)}")
+        run = self.run(scenario, replicate)
+        step, snap = self.snapshot(run, step)
+        if "blacklisted" not in run.columns:
+            return {
+                "step": step,
+                "total": 0,
+                "page": page,
+                "size": size,
+                "rows": [],
+                "note": f"{scenario} has no blacklist",
+            }
+        cols = ["id"] + [
+            c
+            for c in ("score", "listed_months", "violations", "age", "occupation")
+            if c in run.columns
+        ]
+        order = f'"{sort}" {"DESC" if descending else "ASC"}, id ASC'
+        src = f"read_parquet('{_q(snap)}')"
+        total = self._rows(f"SELECT count(*) AS n FROM {src} WHERE blacklisted = 1", [])[0]["n"]
+        rows = self._rows(
+            f"SELECT {', '.join(cols)} FROM {src} WHERE blacklisted = 1 ORDER BY {order} "
+            "LIMIT ? OFFSET ?",
+            [size, (page - 1) * size],
+        )
+        return {"step": step, "total": total, "page": page, "size": size, "rows": rows}
+
+
+def _q(path: Path) -> str:
+    """A path from the index (never from a request), quoted for a SQL string literal."""
+    return str(path).replace("'", "''")
+
+
+def open_results(root: Path) -> ExplorerData:
+    """Index a results directory for the explorer.
+
+    Raises:
+        InputError: Not a results directory, or no complete run in it.
+    """
+    if not root.is_dir():
+        raise InputError(f"{root}: no such results directory")
+    return ExplorerData(root)
