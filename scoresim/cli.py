@@ -436,6 +436,7 @@ def explore(
 ) -> None:
     """Start the web explorer over a results directory and print its address."""
     import socket
+    import threading
 
     import uvicorn
 
@@ -445,6 +446,8 @@ def explore(
         data = open_results(results)
     except InputError as exc:
         raise _fail(exc) from None
+    # Load the default citizen view in the background: at 10M citizens that takes seconds.
+    threading.Thread(target=data.warm, daemon=True).start()
     if port == 0:
         with socket.socket() as s:
             s.bind((host, 0))

@@ -151,3 +151,43 @@ def test_fuzzed_requests_never_get_a_500(
     url = path.format(quote(str(cid), safe="")) if "{}" in path else path
     r = client.get(url, params={k: str(v) for k, v in params.items()})
     assert r.status_code in (200, 404, 422), (url, params, r.status_code, r.text[:200])
+
+
+def test_explore_command_serves_on_localhost(results: Path) -> None:
+    import json
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scoresim", "explore", str(results), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("scoresim explorer at http://127.0.0.1:"), line
+        url = line.split()[3]
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url + "api/overview", timeout=2) as r:
+                    assert json.load(r)["scenarios"] == ["social-credit", "no-score"]
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "explorer did not answer"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_explore_command_rejects_a_missing_directory(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from scoresim.cli import app
+
+    res = CliRunner().invoke(app, ["explore", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "no such results directory" in res.stderr

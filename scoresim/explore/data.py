@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from scoresim.errors import InputError
 from scoresim.experiments.stats import mean_ci
+from scoresim.explore.cache import load_columns, load_ties, read_row
 from scoresim.report.data import ResultsData, load_results
 from scoresim.results import SNAPSHOT_DIR
 
@@ -141,6 +142,16 @@ class ExplorerData:
         finally:
             cur.close()
 
+    def warm(self) -> None:
+        """Load the default view's snapshot and ties (what the first lookup would wait for)."""
+        scenario = self.results.baseline
+        scenario = next((n for n in self.runs if n != scenario), scenario)
+        run = self.runs[scenario][0]
+        if run.steps:
+            load_columns(run.steps[max(run.steps)])
+        if run.ties:
+            load_ties(run.ties[max(run.ties)])
+
     # -- overview and measures ---------------------------------------------------------
 
     def overview(self) -> dict[str, Any]:
@@ -193,12 +204,12 @@ class ExplorerData:
         """Everything the lookup shows about citizen ``cid``."""
         run = self.run(scenario, replicate)
         step, snap = self.snapshot(run, step)
-        if not 0 <= cid < run.citizens:
-            raise NotFoundError(f"no citizen {cid} in this run (ids 0 to {run.citizens - 1})")
-        rows = self._rows(f"SELECT * FROM read_parquet('{_q(snap)}') WHERE id = ?", [cid])
-        if not rows:
-            raise NotFoundError(f"citizen {cid} was not born by step {step}")
-        me = rows[0]
+        cols = load_columns(snap)
+        if not 0 <= cid < len(cols["id"]):
+            raise NotFoundError(
+                f"no citizen {cid} at step {step} of this run (ids 0 to {len(cols['id']) - 1})"
+            )
+        me = {k: v[cid].item() for k, v in cols.items()}
         scored = "score" in me
         out: dict[str, Any] = {
             "id": cid,
@@ -227,12 +238,32 @@ class ExplorerData:
                 "barred_from_listed_occupations": bool(me.get("barred", 0)),
             }
         out["history"] = self._history(run, cid)
-        out["friends"], out["friends_total"], out["ties_step"] = self._friends(run, snap, step, cid)
-        out["ego"] = self._ego(run, out["ties_step"], cid, [f["id"] for f in out["friends"]])
+        found = self._ties_file(run, step)
+        if found is None:
+            out.update(
+                friends=[], friends_total=0, ties_step=None, ego={"nodes": [cid], "ties": []}
+            )
+            return out
+        out["ties_step"], ties = found
+        indptr, nbrs = load_ties(ties)
+        friends = nbrs[indptr[cid] : indptr[cid + 1]] if cid + 1 < indptr.size else nbrs[:0]
+        friends = friends[friends < len(cols["id"])]
+        out["friends_total"] = int(friends.size)
+        out["friends"] = self._friend_rows(cols, friends)
+        shown = np.array([f["id"] for f in out["friends"]], dtype=np.int64)
+        out["ego"] = _ego(indptr, nbrs, cid, shown)
         return out
 
+    def _friend_rows(self, cols: dict[str, Any], friends: Any) -> list[dict[str, Any]]:
+        keys = ["id"] + [
+            c for c in ("score", "drag", "dissenter", "blacklisted", "alive") if c in cols
+        ]
+        rows = [{k: cols[k][f].item() for k in keys} for f in friends.tolist()]
+        if "drag" in keys:  # who drags the score down comes first
+            rows.sort(key=lambda r: (-r["drag"], r["id"]))
+        return rows[:MAX_FRIENDS]
+
     def _history(self, run: RunIndex, cid: int) -> list[dict[str, Any]]:
-        files = [run.steps[s] for s in sorted(run.steps)]
         cols = [
             c
             for c in ("score", "violations", "perk_value", "blacklisted", "ties_lost")
@@ -240,18 +271,12 @@ class ExplorerData:
         ]
         if not cols:
             return []
-        listing = ", ".join(f"'{_q(f)}'" for f in files)
-        rows = self._rows(
-            f"SELECT filename, {', '.join(cols)} FROM read_parquet([{listing}], "
-            "filename = true) WHERE id = ?",
-            [cid],
-        )
-        by_file = {Path(r.pop("filename")).name: r for r in rows}
-        return [
-            {"step": s, **by_file[f.name]}
-            for s, f in sorted(run.steps.items())
-            if f.name in by_file
-        ]
+        out = []
+        for s, path in sorted(run.steps.items()):
+            row = read_row(path, cid, cols)  # reads one row group of one file
+            if row is not None:
+                out.append({"step": s, **row})
+        return out
 
     def _ties_file(self, run: RunIndex, step: int) -> tuple[int, Path] | None:
         earlier = [s for s in run.ties if s <= step]
@@ -259,45 +284,6 @@ class ExplorerData:
             return None
         s = max(earlier) if earlier else min(run.ties)
         return s, run.ties[s]
-
-    def _friends(
-        self, run: RunIndex, snap: Path, step: int, cid: int
-    ) -> tuple[list[dict[str, Any]], int, int | None]:
-        found = self._ties_file(run, step)
-        if found is None:
-            return [], 0, None
-        ties_step, ties = found
-        ids = [
-            r["v"]
-            for r in self._rows(f"SELECT v FROM read_parquet('{_q(ties)}') WHERE u = ?", [cid])
-        ]
-        if not ids:
-            return [], 0, ties_step
-        cols = ["id"] + [
-            c for c in ("score", "drag", "dissenter", "blacklisted", "alive") if c in run.columns
-        ]
-        # Friends are mostly neighbours in id order, so this reads few row groups.
-        rows = self._rows(
-            f"SELECT {', '.join(cols)} FROM read_parquet('{_q(snap)}') "
-            f"WHERE id BETWEEN ? AND ? AND list_contains(?, id)",
-            [min(ids), max(ids), ids],
-        )
-        key = "drag" if "drag" in cols else "id"
-        rows.sort(key=lambda r: (-(r.get("drag") or 0.0), r["id"]) if key == "drag" else r["id"])
-        return rows[:MAX_FRIENDS], len(ids), ties_step
-
-    def _ego(
-        self, run: RunIndex, ties_step: int | None, cid: int, friends: list[int]
-    ) -> dict[str, Any]:
-        if ties_step is None or not friends:
-            return {"nodes": [cid], "ties": []}
-        members = sorted({cid, *friends})
-        rows = self._rows(
-            f"SELECT u, v FROM read_parquet('{_q(run.ties[ties_step])}') "
-            "WHERE u BETWEEN ? AND ? AND list_contains(?, u) AND list_contains(?, v) AND u < v",
-            [members[0], members[-1], members, members],
-        )
-        return {"nodes": members, "ties": [[r["u"], r["v"]] for r in rows]}
 
     # -- the blacklist -----------------------------------------------------------------
 
@@ -339,6 +325,19 @@ class ExplorerData:
             [size, (page - 1) * size],
         )
         return {"step": step, "total": total, "page": page, "size": size, "rows": rows}
+
+
+def _ego(indptr: Any, nbrs: Any, cid: int, friends: Any) -> dict[str, Any]:
+    """The citizen, the shown friends and every tie among them."""
+    members = np.union1d(friends, [cid])
+    ties = []
+    for u in members.tolist():
+        if u + 1 >= indptr.size:
+            continue
+        row = nbrs[indptr[u] : indptr[u + 1]]
+        for v in row[(row > u) & np.isin(row, members)].tolist():
+            ties.append([u, v])
+    return {"nodes": members.tolist(), "ties": ties}
 
 
 def _q(path: Path) -> str:
