@@ -35,9 +35,12 @@ test: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 
+# Side-by-side measurements; bench_all.py writes benchmarks/results.md.
 bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/bench_all.py
 	$(PY) benchmarks/bench_society.py
 	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_explore.py
 
 docs: $(VENV)/.installed
 	$(PY) -m scoresim.reference docs

@@ -19,15 +19,38 @@ import hashlib
 from collections.abc import Callable
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-__all__ = ["DrawLog", "Stream", "Streams"]
+__all__ = ["DrawLog", "Stream", "Streams", "uniform_at"]
 
 #: Callback told of every block of draws: (module, decision, step, draws).
 DrawLog = Callable[[str, str, int, NDArray[np.float64]], None]
 
 _TINY = 2.0**-54  # keeps inverse-CDF transforms finite at u == 0
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+
+
+@njit(cache=True, inline="always")
+def _mix64(z: np.uint64) -> np.uint64:  # SplitMix64's finaliser
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def uniform_at(base: np.uint64, i: int) -> float:
+    """Draw ``i`` of the block that starts at ``base`` (see :meth:`Stream.base`), in [0, 1).
+
+    SplitMix64 seeded with ``base``, evaluated at position ``i`` directly: numba kernels draw
+    inside their loops without materialising an array of uniforms.
+    """
+    z = _mix64(base + np.uint64(i + 1) * _GOLDEN)
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 def _key(seed: int, module: str, decision: str) -> int:
@@ -62,6 +85,19 @@ class Stream:
             raise ValueError(f"step and sub must be >= 0, got step={step}, sub={sub}")
         seq = np.random.SeedSequence(self._key, spawn_key=(step, sub))
         return np.random.Generator(np.random.SFC64(seq))
+
+    def base(self, step: int, sub: int = 0) -> np.uint64:
+        """Start of ``step``'s block for in-kernel draws with :func:`uniform_at`.
+
+        A function of (seed, module, decision, step, sub) only, like the generator's blocks;
+        the two kinds of draws are different numbers, each reproducible.
+        """
+        words = np.random.SeedSequence(self._key, spawn_key=(step, sub, 1)).generate_state(
+            1, np.uint64
+        )
+        if self._log is not None:  # audits see in-kernel blocks as their start value
+            self._log(self.module, self.decision, step, words.astype(np.float64))
+        return np.uint64(words[0])
 
     def uniform(self, step: int, n: int, sub: int = 0) -> NDArray[np.float64]:
         """Draw ``n`` uniforms in [0, 1); element ``i`` is agent ``i``'s draw."""

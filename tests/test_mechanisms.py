@@ -285,3 +285,13 @@ def test_access_measures_equal_a_direct_count() -> None:
     n = values.size
     lorenz = np.sum((2 * np.arange(1, n + 1) - n - 1) * values) / (n * values.sum())
     assert final["perk_gini"] == pytest.approx(lorenz)
+
+
+def test_gini_from_counts_equals_gini_of_the_expanded_values() -> None:
+    from scoresim.modules.perks import gini, gini_of_counts
+
+    rng = np.random.default_rng(3)
+    values = rng.choice([0.0, 100.0, 250.0, 550.0, 1150.0], size=7)
+    counts = rng.integers(0, 50, size=7)
+    expanded = np.repeat(values, counts)
+    assert gini_of_counts(values, counts) == pytest.approx(gini(expanded), abs=1e-12)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
+from scoresim.rng import uniform_at
 from scoresim.society.network import Network, normalise_pairs
 
 
@@ -53,6 +57,35 @@ def friend_of_friend(
     return out
 
 
+@njit(cache=True)
+def _fading(indptr: Any, indices: Any, base: Any, rate: float) -> Any:
+    """Ties that fade this month, as (u, v) with u < v.
+
+    Tie u-v decides by the draw at the position of its (u < v) entry; draws are made in the
+    loop (:func:`uniform_at`), and the output is sized for the expected count plus margin,
+    with a second pass in the rare month that needs more.
+    """
+    cap = int(indices.size * rate) + 1024
+    out_u = np.empty(cap, dtype=np.int64)
+    out_v = np.empty(cap, dtype=np.int64)
+    for _ in range(2):
+        k = 0
+        for i in range(indptr.size - 1):
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                if j > i and uniform_at(base, p) < rate:
+                    if k < cap:
+                        out_u[k] = i
+                        out_v[k] = j
+                    k += 1
+        if k <= cap:
+            break
+        cap = k
+        out_u = np.empty(cap, dtype=np.int64)
+        out_v = np.empty(cap, dtype=np.int64)
+    return out_u[:k], out_v[:k]
+
+
 @register
 class Friendship(Module):
     """Ties fade at a constant rate; citizens befriend friends of friends (triadic closure).
@@ -75,11 +108,10 @@ class Friendship(Module):
         """Queue fading ties and new triadic ties."""
         net, t, n = sim.network, sim.t, sim.n
         alive = sim.people["alive"].astype(bool)
-        src = net.sources()
-        upper = net.indices > src
-        # One draw per directed entry; only the (u < v) entry of each tie decides.
-        fade = upper & (sim.stream(self, "fade").uniform32(t, src.size) < self.pars.fade_rate)
-        net.cut(src[fade], net.indices[fade])
+        fu, fv = _fading(
+            net.indptr, net.indices, sim.stream(self, "fade").base(t), self.pars.fade_rate
+        )
+        net.cut(fu, fv)
         seekers = np.flatnonzero(
             alive & sim.stream(self, "seek").bernoulli(t, self.pars.closure_rate, n)
         )
@@ -90,5 +122,5 @@ class Friendship(Module):
         a, b = normalise_pairs(seekers[ok], target[ok], n)
         new = ~net.has_ties(a, b)
         net.add(a[new], b[new])
-        sim.record("ties_faded", float(np.count_nonzero(fade)))
+        sim.record("ties_faded", float(fu.size))
         sim.record("ties_formed", float(np.count_nonzero(new)))

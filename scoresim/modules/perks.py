@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from pydantic import field_validator
 
@@ -17,6 +19,93 @@ from scoresim.modules.common import flag, living_adults
 PERK_NAMES = ("loan", "car", "singapore", "schengen")
 PERK_LABELS = ("600", "650", "700", "750")
 NO_NEXT = 1e9  # points to the next perk when none is above
+
+
+def gini_of_counts(values: NDArray[np.floating], counts: NDArray[np.integer]) -> float:
+    """Gini coefficient of a population where ``counts[i]`` people hold ``values[i]``."""
+    order = np.argsort(values, kind="stable")
+    v = np.asarray(values, dtype=np.float64)[order]
+    c = np.asarray(counts, dtype=np.float64)[order]
+    n = c.sum()
+    total = (v * c).sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    # Sum over people of (2 rank - n - 1) v, with ranks of equal values contiguous.
+    first = np.cumsum(c) - c  # people ranked before each value
+    rank_sum = c * (2 * first + c + 1) / 2  # sum of 1-based ranks within each value
+    return float((2 * (v * rank_sum).sum() - (n + 1) * total) / (n * total))
+
+
+@njit(cache=True)
+def _grant(
+    score: Any,
+    adult: Any,
+    enrolled: Any,
+    listed: Any,
+    dissenter: Any,
+    speech: Any,
+    income: Any,
+    edges: Any,
+    thresholds: Any,
+    values: Any,
+    bits_out: Any,
+    value_out: Any,
+    offer_out: Any,
+    stake_out: Any,
+    gap_out: Any,
+) -> Any:
+    """Grant perks and count access, in one pass over the citizens.
+
+    Writes perks held, their value, the offer, the stake of one post and the gap to the next
+    threshold; returns the counts the access measures need (by group, income quintile and
+    perk combination).
+    """
+    k_perks = thresholds.size
+    group_n = np.zeros(3)
+    group_held = np.zeros((3, k_perks))
+    quint_n = np.zeros(5)
+    quint_held = np.zeros(5)
+    by_bits = np.zeros(16, dtype=np.int64)
+    for i in range(score.size):
+        s = score[i]
+        eligible = adult[i] and not listed[i]
+        held_ok = eligible and enrolled[i]
+        bits = 0
+        value = 0.0
+        offer = 0.0
+        stake = 0.0
+        gap = NO_NEXT
+        for k in range(k_perks):
+            t = thresholds[k]
+            if s >= t:
+                if eligible:
+                    offer += values[k]
+                if held_ok:
+                    bits |= 1 << k
+                    value += values[k]
+                if enrolled[i] and s - speech[i] < t:
+                    stake += values[k]
+            elif t - s < gap:
+                gap = t - s
+        bits_out[i] = bits
+        value_out[i] = value
+        offer_out[i] = offer
+        stake_out[i] = stake
+        gap_out[i] = gap
+        if adult[i]:
+            g = 1 if dissenter[i] == 1 else 2
+            group_n[g] += 1
+            by_bits[bits] += 1
+            q = 0
+            while q < 4 and income[i] > edges[q]:
+                q += 1
+            quint_n[q] += 1
+            if bits >> 2 & 1:
+                quint_held[q] += 1
+            for k in range(k_perks):
+                if bits >> k & 1:
+                    group_held[g, k] += 1
+    return group_n, group_held, quint_n, quint_held, by_bits
 
 
 def gini(values: NDArray[np.floating]) -> float:
@@ -131,28 +220,30 @@ class Perks(Module):
     def step(self, sim: Simulation) -> None:
         """Grant perks, run the loan, and measure access."""
         p, people = self.pars, sim.people
-        t = np.asarray(p.thresholds, dtype=np.float64)
-        v = np.asarray(p.values, dtype=np.float64)
-        score = people["score"].astype(np.float64)
         adult = living_adults(people)
-        enrolled = flag(people, "enrolled", True)
-        listed = flag(people, "blacklisted", False)
-        over = score[:, None] >= t[None, :]  # (n, 4)
-        eligible = adult & ~listed
-        held = over & (eligible & enrolled)[:, None]
-        bits = (held * (1 << np.arange(t.size))).sum(axis=1).astype(np.uint8)
+        income = people["income"]
+        edges = np.quantile(income[adult], [0.2, 0.4, 0.6, 0.8]) if adult.any() else np.zeros(4)
+        speech = people["speech_cost"] if "speech_cost" in people else np.zeros(sim.n, np.float32)
         had_loan_perk = (people["perks"] & 1) == 1
-        people["perks"] = bits
-        people["perk_value"] = held @ v
-        people["perk_offer"] = (over & eligible[:, None]) @ v
-        cost = people.get("speech_cost", 0.0)
-        lost = over & ((score - cost)[:, None] < t[None, :]) & enrolled[:, None]
-        people["perk_at_stake"] = lost @ v
-        gap = np.where(t[None, :] > score[:, None], t[None, :] - score[:, None], NO_NEXT)
-        people["points_to_next_perk"] = gap.min(axis=1)
-
-        loans = self._run_loan(sim, held[:, 0] & ~had_loan_perk)
-        self._measure(sim, held, adult, p.values, loans)
+        counts = _grant(
+            people["score"],
+            adult,
+            flag(people, "enrolled", True),
+            flag(people, "blacklisted", False),
+            people["dissenter"],
+            speech,
+            income,
+            edges,
+            np.asarray(p.thresholds, dtype=np.float64),
+            np.asarray(p.values, dtype=np.float64),
+            people["perks"],
+            people["perk_value"],
+            people["perk_offer"],
+            people["perk_at_stake"],
+            people["points_to_next_perk"],
+        )
+        loans = self._run_loan(sim, (people["perks"] & 1 == 1) & ~had_loan_perk)
+        self._measure(sim, counts, loans)
 
     def _run_loan(self, sim: Simulation, newly: NDArray[np.bool_]) -> tuple[int, int]:
         p, people = self.pars, sim.people
@@ -177,38 +268,25 @@ class Perks(Module):
         miss[missed] += 1
         return int(np.count_nonzero(takes)), int(np.count_nonzero(missed))
 
-    def _measure(
-        self,
-        sim: Simulation,
-        held: NDArray[np.bool_],
-        adult: NDArray[np.bool_],
-        values: tuple[float, ...],
-        loans: tuple[int, int],
-    ) -> None:
-        people = sim.people
-        # Group codes: 0 not counted, 1 dissenter, 2 conformer; then 3..7 income quintiles.
-        group = np.where(adult, 1 + (people["dissenter"] == 0), 0)
-        n_group = np.bincount(group, minlength=3).astype(np.float64)
-        held_by_group = np.stack(
-            [np.bincount(group, weights=held[:, k], minlength=3) for k in range(held.shape[1])]
-        )  # (perk, group)
+    def _measure(self, sim: Simulation, counts: Any, loans: tuple[int, int]) -> None:
+        group_n, group_held, quint_n, quint_held, by_bits = counts
         with np.errstate(invalid="ignore", divide="ignore"):
-            share_diss = held_by_group[:, 1] / n_group[1]
-            share_conf = held_by_group[:, 2] / n_group[2]
-            share_all = (held_by_group[:, 1] + held_by_group[:, 2]) / (n_group[1] + n_group[2])
+            share_diss = group_held[1] / group_n[1]
+            share_conf = group_held[2] / group_n[2]
+            share_all = (group_held[1] + group_held[2]) / (group_n[1] + group_n[2])
+            share_q = quint_held / quint_n
         for k, label in enumerate(PERK_LABELS):
             sim.record(f"perk_share_{label}", share_all[k])
             sim.record(f"perk_share_{label}_dissenters", share_diss[k])
             sim.record(f"perk_share_{label}_conformers", share_conf[k])
             sim.record(f"perk_gap_{label}", share_conf[k] - share_diss[k])
-        income = people["income"]
-        if adult.any():
-            edges = np.quantile(income[adult], [0.2, 0.4, 0.6, 0.8])
-            quint = np.where(adult, np.searchsorted(edges, income, side="right"), 5)
-            n_q = np.bincount(quint, minlength=6)
-            held_q = np.bincount(quint, weights=held[:, 2], minlength=6)
+        if group_n[1] + group_n[2] > 0:
             for q in range(5):
-                sim.record(f"perk_share_700_q{q + 1}", held_q[q] / n_q[q] if n_q[q] else np.nan)
-            sim.record("perk_gini", gini(people["perk_value"][adult]))
+                sim.record(f"perk_share_700_q{q + 1}", share_q[q])
+            # Perk value takes one of 16 values (a subset of four perks): Gini by counting.
+            values = np.array(
+                [sum(v for k, v in enumerate(self.pars.values) if b >> k & 1) for b in range(16)]
+            )
+            sim.record("perk_gini", gini_of_counts(values, by_bits))
         sim.record("loans_taken", float(loans[0]))
         sim.record("missed_repayments", float(loans[1]))

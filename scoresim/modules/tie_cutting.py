@@ -12,6 +12,7 @@ from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import flag, living_adults
 from scoresim.modules.friendship import friend_of_friend
+from scoresim.rng import uniform_at
 from scoresim.society.network import normalise_pairs
 
 
@@ -60,7 +61,7 @@ class TieCuttingParams(Params):
 
 
 @njit(cache=True)
-def _cut_mask(
+def _cuts(
     indptr: Any,
     indices: Any,
     cares: Any,
@@ -68,24 +69,43 @@ def _cut_mask(
     drag: Any,
     score: Any,
     listed: Any,
-    u: Any,
+    base: Any,
     rates: Any,
 ) -> Any:
-    """For each directed tie i->j, whether i cuts j this month (one pass, no temporaries)."""
-    cut_rate, status_rate, shun_rate, max_cut = rates[0], rates[1], rates[2], rates[3]
-    out = np.zeros(indices.size, dtype=np.bool_)
-    for i in range(indptr.size - 1):
-        if not cares[i]:
-            continue
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            chance = shun_rate * listed[j]
-            if public[j]:
-                chance += cut_rate * drag[j] / 10.0
-                if score[i] > score[j]:
-                    chance += status_rate * (score[i] - score[j]) / 100.0
-            out[p] = u[p] < min(chance, max_cut)
-    return out
+    """The directed ties i->j that i cuts this month, as (i, j) arrays.
+
+    The draw of tie position ``p`` is ``uniform_at(base, p)``, made where it is used, so no
+    per-tie array of uniforms is written or read. The output is sized for one tie in 64
+    being cut; in the rare month with more cuts a second pass with the same draws fills an
+    array of the exact size (growing arrays inside the loop slows it several times).
+    """
+    cap = max(1024, indices.size // 64)
+    out_src = np.empty(cap, dtype=np.int64)
+    out_dst = np.empty(cap, dtype=np.int64)
+    for _ in range(2):
+        k = 0
+        for i in range(indptr.size - 1):
+            if not cares[i]:
+                continue
+            si = score[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                chance = rates[2] * listed[j]
+                if public[j]:
+                    chance += rates[0] * drag[j] / 10.0
+                    if si > score[j]:
+                        chance += rates[1] * (si - score[j]) / 100.0
+                if chance > 0.0 and uniform_at(base, p) < min(chance, rates[3]):
+                    if k < cap:
+                        out_src[k] = i
+                        out_dst[k] = j
+                    k += 1
+        if k <= cap:
+            break
+        cap = k
+        out_src = np.empty(cap, dtype=np.int64)
+        out_dst = np.empty(cap, dtype=np.int64)
+    return out_src[:k], out_dst[:k]
 
 
 @register
@@ -112,8 +132,7 @@ class TieCutting(Module):
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(people, "enrolled", True)
         listed = people.get("listed_publicly", np.zeros(sim.n, dtype=np.uint8))
-        u = sim.stream(self, "cut").uniform32(t, net.indices.size)
-        cut = _cut_mask(
+        src, dst = _cuts(
             net.indptr,
             net.indices,
             cares,
@@ -121,17 +140,15 @@ class TieCutting(Module):
             people["drag"],
             people["score"],
             listed,
-            u,
+            sim.stream(self, "cut").base(t),
             np.array([p.cut_rate, p.status_rate, p.shun_rate, p.max_cut]),
         )
-        src = net.sources()
-        dst = net.indices
-        cu, cv = normalise_pairs(src[cut], dst[cut], sim.n)
+        cu, cv = normalise_pairs(src, dst, sim.n)
         net.cut(cu, cv)
-        np.add.at(people["ties_cut_by"], src[cut], 1)
-        np.add.at(people["ties_lost"], dst[cut], 1)
+        np.add.at(people["ties_cut_by"], src, 1)
+        np.add.at(people["ties_lost"], dst, 1)
 
-        cutters = np.unique(src[cut])
+        cutters = np.unique(src)
         u = sim.stream(self, "rewire").uniform(t, 3 * sim.n).reshape(sim.n, 3)[cutters]
         seek = cutters[u[:, 0] < p.rewire_share]
         u = u[u[:, 0] < p.rewire_share]
