@@ -9,16 +9,16 @@ published dimensions.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from numba import njit, prange
 from numpy.typing import NDArray
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import ADULT_AGE, flag
-from scoresim.society.gather import neighbour_mean, neighbour_sum
 from scoresim.society.people import OCCUPATIONS
 
 #: Identity-traits quality of each occupation in [0, 1] (stable, verifiable employment scores
@@ -56,6 +56,75 @@ def pdo_points(
     factor = pdo / np.log(2.0)
     offset = base_points - factor * np.log(base_odds)
     return np.asarray(offset + factor * log_odds, dtype=np.float64)
+
+
+COMPONENTS = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
+_IDENTITY = np.array([OCCUPATION_IDENTITY[o] for o in OCCUPATIONS])
+
+
+@njit(cache=True, parallel=True)
+def _compose(
+    indptr: Any,
+    indices: Any,
+    prev: Any,
+    mem: Any,
+    age: Any,
+    income: Any,
+    assets: Any,
+    missed: Any,
+    employed: Any,
+    lifestyle: Any,
+    occupation: Any,
+    identity: Any,
+    w: Any,
+    consts: Any,
+    score: Any,
+    c_hist: Any,
+    c_cap: Any,
+    c_beh: Any,
+    c_id: Any,
+    c_rel: Any,
+    penalty: Any,
+    spillover: Any,
+) -> None:
+    """Each citizen's components, penalty, spillover and score, in one pass over the ties.
+
+    The two gathers over friends (last month's scores for the relationships component, this
+    month's violation memory for the spillover) share one loop; ``prev`` is only read, so
+    rows can be computed in parallel.
+    """
+    lo, span, factor, offset = consts[0], consts[1], consts[2], consts[3]
+    median_income, pen, spill_pen, spill_cap = consts[4], consts[5], consts[6], consts[7]
+    for i in prange(prev.size):
+        rel = 0.0
+        friends_mem = 0.0
+        deg = indptr[i + 1] - indptr[i]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            rel += (prev[j] - lo) / span
+            friends_mem += mem[j]
+        rel = rel / deg if deg > 0 else 0.5
+        inc = max(income[i], 1.0)
+        hist_lo = 3.4 + 0.015 * (age[i] - 40.0) - 0.7 * missed[i]
+        cap_lo = 3.0 + np.log(inc / median_income) + 0.5 * np.log1p(max(assets[i], 0.0) / inc)
+        if not employed[i]:
+            cap_lo -= 1.0
+        h = min(max((offset + factor * hist_lo - lo) / span, 0.0), 1.0)
+        c = min(max((offset + factor * cap_lo - lo) / span, 0.0), 1.0)
+        b = 1.0 / (1.0 + np.exp(-lifestyle[i] / 2.0))
+        d = 0.7 * identity[occupation[i]] + 0.3 * min(age[i], 60.0) / 60.0
+        parts = (w[0] * h, w[1] * c, w[2] * b, w[3] * d, w[4] * rel)
+        c_hist[i] = span * parts[0]
+        c_cap[i] = span * parts[1]
+        c_beh[i] = span * parts[2]
+        c_id[i] = span * parts[3]
+        c_rel[i] = span * parts[4]
+        own = pen * mem[i]
+        spill = min(spill_cap, spill_pen * friends_mem)
+        penalty[i] = own
+        spillover[i] = spill
+        total = lo + span * (parts[0] + parts[1] + parts[2] + parts[3] + parts[4]) - own - spill
+        score[i] = min(max(total, lo), lo + span)
 
 
 class ScoringParams(Params):
@@ -232,48 +301,52 @@ class Scoring(Module):
             mem[since >= p.expire_after] = 0
 
         age = people["age"]
-        income = np.maximum(people["income"], 1.0)
-        assets = np.maximum(people["assets"], 0.0)
-        median_income = float(np.median(income[age >= ADULT_AGE])) if sim.n else 1.0
-        missed = people.get("missed_payments", 0.0)
-        unemployed = ~flag(people, "employed", True)
-        history_lo = 3.4 + 0.015 * (age - 40.0) - 0.7 * missed
-        capacity_lo = (
-            3.0
-            + np.log(income / median_income)
-            + 0.5 * np.log1p(assets / income)
-            - 1.0 * unemployed
-        )
-
-        def scaled(points: NDArray[np.float64]) -> NDArray[np.float64]:
-            return np.asarray(np.clip((points - lo) / span, 0.0, 1.0), dtype=np.float64)
-
-        c_hist = scaled(pdo_points(history_lo, p.base_points, p.base_odds, p.pdo))
-        c_cap = scaled(pdo_points(capacity_lo, p.base_points, p.base_odds, p.pdo))
-        lifestyle = people.get("lifestyle", np.zeros(sim.n))
-        c_beh = 1.0 / (1.0 + np.exp(-lifestyle / 2.0))
-        ident = np.array([OCCUPATION_IDENTITY[o] for o in OCCUPATIONS])
-        c_id = 0.7 * ident[people["occupation"]] + 0.3 * np.minimum(age, 60.0) / 60.0
-        prev = (people["score"] - lo) / span
-        c_rel = neighbour_mean(net, prev.astype(np.float32), empty=0.5)
-
+        adults_income = people["income"][age >= ADULT_AGE]
+        median_income = max(float(np.median(adults_income)), 1.0) if adults_income.size else 1.0
         w = np.array(
             [p.w_credit_history, p.w_fulfilment, p.w_behaviour, p.w_identity, p.w_relationships]
         )
         w = w / w.sum() if w.sum() > 0 else w
-        parts = (c_hist, c_cap, c_beh, c_id, c_rel)
-        names = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
-        base = np.full(sim.n, lo, dtype=np.float64)
-        for wk, ck, nm in zip(w, parts, names, strict=True):
-            pts = span * wk * ck
-            people[f"score_{nm}"] = pts
-            base += pts
-        penalty = p.violation_penalty * mem
-        spill = np.minimum(p.spillover_cap, p.spillover_penalty * neighbour_sum(net, mem))
-        people["score_penalty"] = penalty
-        people["score_spillover"] = spill
-        score = np.clip(base - penalty - spill, lo, hi)
+        factor = p.pdo / np.log(2.0)
+        consts = np.array(
+            [
+                lo,
+                span,
+                factor,
+                p.base_points - factor * np.log(p.base_odds),
+                median_income,
+                p.violation_penalty,
+                p.spillover_penalty,
+                p.spillover_cap,
+            ]
+        )
+        n = sim.n
+        missed = (
+            people["missed_payments"] if "missed_payments" in people else np.zeros(n, np.float32)
+        )
+        lifestyle = people["lifestyle"] if "lifestyle" in people else np.zeros(n, np.float32)
+        out = {k: people[f"score_{k}"] for k in (*COMPONENTS, "penalty", "spillover")}
+        score = np.empty(n, dtype=np.float32)
+        _compose(
+            net.indptr,
+            net.indices,
+            people["score"],
+            mem,
+            age,
+            people["income"],
+            people["assets"],
+            missed,
+            flag(people, "employed", True),
+            lifestyle,
+            people["occupation"],
+            _IDENTITY,
+            w,
+            consts,
+            score,
+            *out.values(),
+        )
         people["score"] = score
+        spill = out["spillover"]
         enrolled = flag(people, "enrolled", True)
         # Only the enrolled have perks to lose; before the mandate others speak without fear.
         people["speech_cost"] = p.violation_penalty * p.weight_opinion * enrolled

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
@@ -60,8 +60,8 @@ class TieCuttingParams(Params):
     )
 
 
-@njit(cache=True)
-def _cuts(
+@njit(cache=True, parallel=True)
+def _cut_mask(
     indptr: Any,
     indices: Any,
     cares: Any,
@@ -72,40 +72,26 @@ def _cuts(
     base: Any,
     rates: Any,
 ) -> Any:
-    """The directed ties i->j that i cuts this month, as (i, j) arrays.
+    """For each directed tie i->j, whether i cuts j this month (rows in parallel).
 
     The draw of tie position ``p`` is ``uniform_at(base, p)``, made where it is used, so no
-    per-tie array of uniforms is written or read. The output is sized for one tie in 64
-    being cut; in the rare month with more cuts a second pass with the same draws fills an
-    array of the exact size (growing arrays inside the loop slows it several times).
+    per-tie array of uniforms is written or read.
     """
-    cap = max(1024, indices.size // 64)
-    out_src = np.empty(cap, dtype=np.int64)
-    out_dst = np.empty(cap, dtype=np.int64)
-    for _ in range(2):
-        k = 0
-        for i in range(indptr.size - 1):
-            if not cares[i]:
-                continue
-            si = score[i]
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                chance = rates[2] * listed[j]
-                if public[j]:
-                    chance += rates[0] * drag[j] / 10.0
-                    if si > score[j]:
-                        chance += rates[1] * (si - score[j]) / 100.0
-                if chance > 0.0 and uniform_at(base, p) < min(chance, rates[3]):
-                    if k < cap:
-                        out_src[k] = i
-                        out_dst[k] = j
-                    k += 1
-        if k <= cap:
-            break
-        cap = k
-        out_src = np.empty(cap, dtype=np.int64)
-        out_dst = np.empty(cap, dtype=np.int64)
-    return out_src[:k], out_dst[:k]
+    out = np.zeros(indices.size, dtype=np.bool_)
+    for i in prange(indptr.size - 1):
+        if not cares[i]:
+            continue
+        si = score[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            chance = rates[2] * listed[j]
+            if public[j]:
+                chance += rates[0] * drag[j] / 10.0
+                if si > score[j]:
+                    chance += rates[1] * (si - score[j]) / 100.0
+            if chance > 0.0 and uniform_at(base, p) < min(chance, rates[3]):
+                out[p] = True
+    return out
 
 
 @register
@@ -132,7 +118,7 @@ class TieCutting(Module):
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(people, "enrolled", True)
         listed = people.get("listed_publicly", np.zeros(sim.n, dtype=np.uint8))
-        src, dst = _cuts(
+        cut = _cut_mask(
             net.indptr,
             net.indices,
             cares,
@@ -143,6 +129,9 @@ class TieCutting(Module):
             sim.stream(self, "cut").base(t),
             np.array([p.cut_rate, p.status_rate, p.shun_rate, p.max_cut]),
         )
+        pos = np.flatnonzero(cut)
+        src = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each cut
+        dst = net.indices[pos].astype(np.int64)
         cu, cv = normalise_pairs(src, dst, sim.n)
         net.cut(cu, cv)
         np.add.at(people["ties_cut_by"], src, 1)
