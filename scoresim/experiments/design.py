@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
-from scipy.stats import qmc
 
 from scoresim.errors import InputError, ScenarioError
 from scoresim.experiments.spec import RunSpec, derive_seed
@@ -150,6 +149,8 @@ def sample_points(design: SweepDesign) -> list[dict[str, Any]]:
             dict(zip(design.parameters, combo, strict=True)) for combo in itertools.product(*axes)
         ]
     if design.method == "lhs":
+        from scipy.stats import qmc  # imported here: scipy.stats is slow to import
+
         unit = qmc.LatinHypercube(d=d, seed=design.seed).random(design.samples)
         return _scale(design, unit)
     problem = design.problem()

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from scoresim.errors import InputError
 from scoresim.experiments.batch import EXPERIMENT_FILE
@@ -138,6 +137,8 @@ def _indices(
         if ok.sum() < 3 or np.ptp(xf) == 0 or np.ptp(y[ok]) == 0:
             out[n] = {"spearman": None, "p_value": None}
             continue
+        from scipy.stats import spearmanr  # imported here: scipy.stats is slow to import
+
         rho, pval = spearmanr(xf, y[ok])
         out[n] = {"spearman": _clean(rho), "p_value": _clean(pval)}
     return out
