@@ -295,3 +295,22 @@ def test_gini_from_counts_equals_gini_of_the_expanded_values() -> None:
     counts = rng.integers(0, 50, size=7)
     expanded = np.repeat(values, counts)
     assert gini_of_counts(values, counts) == pytest.approx(gini(expanded), abs=1e-12)
+
+
+def test_expression_measures_equal_a_recount() -> None:
+    sim = sim_of(
+        {"scoring": {}, "perks": {}, "expression": {}, "enrolment": {"mandate_step": 0}},
+        steps=3,
+        agents=4000,
+    )
+    for _ in range(3):
+        sim.step()
+    p = sim.people
+    adult = (p["alive"] == 1) & (p["age"] >= ADULT_AGE)
+    want = adult & (p["dissenter"] == 1)
+    final = sim.result().final()
+    assert final["expression_rate"] == pytest.approx(np.mean(p["expressed"][want] == 1))
+    conf = adult & (p["dissenter"] == 0)
+    assert final["news_rate"] == pytest.approx(np.mean(p["expressed"][conf] == 1))
+    assert np.all(p["violation_kind"][p["expressed"] == 1] > 0)
+    assert np.all(p["violation_kind"][p["expressed"] == 0] == 0)

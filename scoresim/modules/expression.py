@@ -13,16 +13,17 @@ news, weighed the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.typing import NDArray
-from scipy.special import expit, logit
+from numba import njit, prange
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import living_adults
 from scoresim.modules.scoring import KIND_HISTORY, KIND_NEWS, KIND_NONE, KIND_OPINION
-from scoresim.society.gather import neighbour_sum
+from scoresim.rng import uniform_at
 
 POINTS_UNIT = 50.0
 VALUE_UNIT = 1000.0
@@ -114,52 +115,124 @@ class Expression(Module):
         Measure("news_rate", "share of living adult conformers who shared embarrassing news"),
     )
 
-    def propensity(self, sim: Simulation) -> NDArray[np.float64]:
-        """Each citizen's unscored chance to speak this month if they hold dissenting views."""
-        p = self.pars
-        scale = 1.0 + p.independence_weight * (sim.people["independence"] - 0.5)
-        return np.asarray(np.clip(p.base_rate * scale, 1e-6, 1 - 1e-6), dtype=np.float64)
-
     def step(self, sim: Simulation) -> None:
         """Draw who speaks, who shares news, and who keeps silent out of fear."""
         p, people, t, n = self.pars, sim.people, sim.t, sim.n
-        adult = living_adults(people)
-        reach = people.get("reach", np.ones(n, dtype=np.float32))
-        seen = neighbour_sum(sim.network, people["expressed"] * reach)
-        share = seen / np.maximum(sim.network.degree(), 1)
-        cost = (
-            people.get("speech_cost", 0.0) / POINTS_UNIT
-            + people.get("perk_at_stake", 0.0) / VALUE_UNIT
+        zeros = np.zeros(n, dtype=np.float32)
+        prev = people["expressed"].copy()  # friends' posts of last month, read in parallel
+        counts = _express(
+            sim.network.indptr,
+            sim.network.indices,
+            prev,
+            people.get("reach", np.ones(n, dtype=np.float32)),
+            living_adults(people),
+            people["dissenter"],
+            people["independence"],
+            people.get("speech_cost", zeros),
+            people.get("perk_at_stake", zeros),
+            np.array(
+                [
+                    p.base_rate,
+                    p.independence_weight,
+                    p.peer_weight,
+                    p.peer_reference,
+                    p.fear,
+                    p.news_rate,
+                    p.history_share,
+                    p.news_share,
+                ]
+            ),
+            sim.stream(self, "speak").base(t),
+            sim.stream(self, "news").base(t),
+            sim.stream(self, "kind").base(t),
+            people["violation_kind"],
+            people["expressed"],
+            people["expressions"],
+            people["self_censored"],
         )
-        deterrence = p.fear * (1.5 - people["independence"]) * cost
-        social = p.peer_weight * (share - p.peer_reference)
+        n_want, n_spoke, n_silenced, n_conf, n_news = counts
+        sim.record("expression_rate", n_spoke / n_want if n_want else np.nan)
+        sim.record("self_censorship_rate", n_silenced / n_want if n_want else np.nan)
+        sim.record("news_rate", n_news / n_conf if n_conf else np.nan)
 
-        wants = adult & (people["dissenter"] == 1)
-        u = sim.stream(self, "speak").uniform(t, n)
-        free = expit(logit(self.propensity(sim)) + social)
-        scored = expit(logit(self.propensity(sim)) + social - deterrence)
-        spoke = wants & (u < scored)
-        silenced = wants & (u < free) & ~spoke
 
-        conformer = adult & (people["dissenter"] == 0)
-        p_news = expit(logit(max(p.news_rate, 1e-6)) - deterrence)
-        news = conformer & (sim.stream(self, "news").uniform(t, n) < p_news)
+@njit(cache=True, inline="always")
+def _logit(x: float) -> float:
+    return float(np.log(x / (1.0 - x)))
 
-        what = sim.stream(self, "kind").uniform(t, n)
-        kind = np.full(n, KIND_NONE, dtype=np.uint8)
-        kind[spoke] = KIND_OPINION
-        kind[spoke & (what < p.history_share)] = KIND_HISTORY
-        kind[spoke & (what >= 1 - p.news_share)] = KIND_NEWS
-        kind[news] = KIND_NEWS
-        people["violation_kind"] = kind
-        posted = spoke | news
-        people["expressed"] = posted
-        people["expressions"][posted] += 1
-        people["self_censored"][silenced] += 1
-        n_want = int(np.count_nonzero(wants))
-        n_conf = int(np.count_nonzero(conformer))
-        sim.record("expression_rate", np.count_nonzero(spoke) / n_want if n_want else np.nan)
-        sim.record(
-            "self_censorship_rate", np.count_nonzero(silenced) / n_want if n_want else np.nan
-        )
-        sim.record("news_rate", np.count_nonzero(news) / n_conf if n_conf else np.nan)
+
+@njit(cache=True, inline="always")
+def _expit(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+@njit(cache=True, parallel=True)
+def _express(
+    indptr: Any,
+    indices: Any,
+    prev: Any,
+    reach: Any,
+    adult: Any,
+    dissenter: Any,
+    independence: Any,
+    speech_cost: Any,
+    perk_at_stake: Any,
+    pars: Any,
+    base_speak: Any,
+    base_news: Any,
+    base_kind: Any,
+    kind_out: Any,
+    expressed_out: Any,
+    expressions: Any,
+    self_censored: Any,
+) -> Any:
+    """Every citizen's decision this month, in one parallel pass (formula in the module doc).
+
+    Draws are ``uniform_at`` of the citizen's id in each decision's block, so a citizen's
+    draw does not depend on anyone else's and common random numbers hold.
+    """
+    base_rate, ind_weight, peer, ref = pars[0], pars[1], pars[2], pars[3]
+    fear, news_rate, history_share, news_share = pars[4], pars[5], pars[6], pars[7]
+    logit_news = _logit(max(news_rate, 1e-6))
+    n_want = n_spoke = n_silenced = n_conf = n_news = 0
+    for i in prange(prev.size):
+        kind_out[i] = KIND_NONE
+        expressed_out[i] = 0
+        if not adult[i]:
+            continue
+        seen = 0.0
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            seen += prev[j] * reach[j]
+        deg = indptr[i + 1] - indptr[i]
+        share = seen / deg if deg > 0 else 0.0
+        cost = speech_cost[i] / POINTS_UNIT + perk_at_stake[i] / VALUE_UNIT
+        deterrence = fear * (1.5 - independence[i]) * cost
+        if dissenter[i] == 1:
+            n_want += 1
+            p0 = base_rate * (1.0 + ind_weight * (independence[i] - 0.5))
+            p0 = min(max(p0, 1e-6), 1.0 - 1e-6)
+            social = _logit(p0) + peer * (share - ref)
+            u = uniform_at(base_speak, i)
+            if u < _expit(social - deterrence):
+                n_spoke += 1
+                what = uniform_at(base_kind, i)
+                k = KIND_OPINION
+                if what >= 1.0 - news_share:
+                    k = KIND_NEWS
+                elif what < history_share:
+                    k = KIND_HISTORY
+                kind_out[i] = k
+                expressed_out[i] = 1
+                expressions[i] += 1
+            elif u < _expit(social):
+                n_silenced += 1
+                self_censored[i] += 1
+        else:
+            n_conf += 1
+            if uniform_at(base_news, i) < _expit(logit_news - deterrence):
+                n_news += 1
+                kind_out[i] = KIND_NEWS
+                expressed_out[i] = 1
+                expressions[i] += 1
+    return n_want, n_spoke, n_silenced, n_conf, n_news
