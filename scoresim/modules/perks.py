@@ -108,17 +108,6 @@ def _grant(
     return group_n, group_held, quint_n, quint_held, by_bits
 
 
-def gini(values: NDArray[np.floating]) -> float:
-    """Gini coefficient of non-negative values (0: equal, 1: one holds all)."""
-    v = np.sort(np.asarray(values, dtype=np.float64))
-    n = v.size
-    total = v.sum()
-    if n == 0 or total <= 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float((2.0 * np.sum(ranks * v) / (n * total)) - (n + 1.0) / n)
-
-
 class PerksParams(Params):
     """Thresholds and values of the perks, and the terms of the instant loan."""
 

@@ -16,7 +16,6 @@ from scoresim.society.network import Network
 
 __all__ = [
     "component_labels",
-    "neighbour_mean",
     "neighbour_sum",
     "tie_correlation",
 ]
@@ -37,16 +36,6 @@ def _sum(indptr: Any, indices: Any, values: Any) -> Any:
 def neighbour_sum(net: Network, values: NDArray[Any]) -> NDArray[np.float64]:
     """For each node, the sum of ``values`` over its neighbours."""
     return np.asarray(_sum(net.indptr, net.indices, values), dtype=np.float64)
-
-
-def neighbour_mean(
-    net: Network, values: NDArray[Any], empty: float = np.nan
-) -> NDArray[np.float64]:
-    """For each node, the mean of ``values`` over its neighbours (``empty`` if none)."""
-    deg = net.degree()
-    total = neighbour_sum(net, values)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(deg > 0, total / np.maximum(deg, 1), empty)
 
 
 @njit(cache=True)
