@@ -23,7 +23,7 @@ from numba import njit
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-__all__ = ["DrawLog", "Stream", "Streams", "uniform_at"]
+__all__ = ["DrawLog", "Stream", "Streams", "normal_at", "uniform_at", "uniforms_at"]
 
 #: Callback told of every block of draws: (module, decision, step, draws).
 DrawLog = Callable[[str, str, int, NDArray[np.float64]], None]
@@ -51,6 +51,23 @@ def uniform_at(base: np.uint64, i: int) -> float:
     """
     z = _mix64(base + np.uint64(i + 1) * _GOLDEN)
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def normal_at(base: np.uint64, i: int) -> float:
+    """A standard normal for position ``i``: Box-Muller on two draws of the same block."""
+    u1 = max(uniform_at(base, 2 * i), 1e-300)
+    u2 = uniform_at(base, 2 * i + 1)
+    return float(np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2))
+
+
+@njit(cache=True)
+def uniforms_at(base: np.uint64, ids: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Draws of the given positions only: a few agents' draws without drawing everyone's."""
+    out = np.empty(ids.size)
+    for k in range(ids.size):
+        out[k] = uniform_at(base, ids[k])
+    return out
 
 
 def _key(seed: int, module: str, decision: str) -> int:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit, prange
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
+from scoresim.rng import normal_at, uniform_at
 from scoresim.society.people import occupation_code
 
 
@@ -63,6 +67,46 @@ class EconomyParams(Params):
     )
 
 
+@njit(cache=True, parallel=True)
+def _earn(
+    alive: Any,
+    occupation: Any,
+    wage: Any,
+    employed: Any,
+    income: Any,
+    assets: Any,
+    student: int,
+    retired: int,
+    pars: Any,
+    base_job: Any,
+    base_return: Any,
+) -> Any:
+    """One month for everyone in one parallel pass; returns the sums the measures need."""
+    growth, lose, find, benefit, sigma, save = pars[0], pars[1], pars[2], pars[3], pars[4], pars[5]
+    living = 0
+    unemployed = 0
+    income_sum = 0.0
+    assets_sum = 0.0
+    for i in prange(wage.size):
+        wage[i] *= growth
+        u = uniform_at(base_job, i)
+        working_age = occupation[i] != student and occupation[i] != retired
+        if employed[i] == 1 and working_age and u < lose:
+            employed[i] = 0
+        elif employed[i] == 0 and u < find:
+            employed[i] = 1
+        income[i] = wage[i] * (1.0 if employed[i] == 1 else benefit)
+        if alive[i]:
+            shock = sigma * normal_at(base_return, i)
+            # mean-preserving lognormal return, then this month's saving
+            assets[i] = assets[i] * np.exp(shock - sigma * sigma / 2) + income[i] * save
+            living += 1
+            unemployed += employed[i] == 0
+            income_sum += income[i]
+            assets_sum += assets[i]
+    return living, unemployed, income_sum, assets_sum
+
+
 @register
 class Economy(Module):
     """Citizens earn, save and lose or find work; assets follow noisy returns."""
@@ -90,27 +134,33 @@ class Economy(Module):
 
     def step(self, sim: Simulation) -> None:
         """One month of earning, saving and job changes."""
-        p = self.pars
-        n, t = sim.n, sim.t
-        alive = sim.people["alive"].astype(bool)
-        wage = sim.people["wage"]
-        employed = sim.people["employed"]
-        income = sim.people["income"]
-        assets = sim.people["assets"]
-        wage *= np.float32((1.0 + p.income_growth) ** (1 / 12))
-        u_job = sim.stream(self, "job").uniform(t, n)
-        occ = sim.people["occupation"]
-        in_labour_force = (occ != self._student) & (occ != self._retired)
-        lose = in_labour_force & (employed == 1) & (u_job < p.job_loss_rate)
-        find = (employed == 0) & (u_job < p.job_find_rate)
-        employed[lose] = 0
-        employed[find] = 1
-        income[...] = wage * np.where(employed == 1, 1.0, p.benefit_ratio)
-        shock = sim.stream(self, "asset_return").normal(t, n) * p.return_sigma
-        growth = np.exp(shock - p.return_sigma**2 / 2)  # mean-preserving
-        new_assets = assets * growth + income * (p.saving_rate / 12.0)
-        assets[alive] = new_assets[alive]
-        living = max(1, int(alive.sum()))
-        sim.record("mean_income", float(income[alive].sum() / living))
-        sim.record("mean_assets", float(assets[alive].sum() / living))
-        sim.record("unemployment_rate", float(np.count_nonzero(employed[alive] == 0) / living))
+        p, people, t = self.pars, sim.people, sim.t
+        alive = people["alive"]
+        income, assets = people["income"], people["assets"]
+        pars = np.array(
+            [
+                (1.0 + p.income_growth) ** (1 / 12),
+                p.job_loss_rate,
+                p.job_find_rate,
+                p.benefit_ratio,
+                p.return_sigma,
+                p.saving_rate / 12,
+            ]
+        )
+        living, unemployed, income_sum, assets_sum = _earn(
+            alive,
+            people["occupation"],
+            people["wage"],
+            people["employed"],
+            income,
+            assets,
+            self._student,
+            self._retired,
+            pars,
+            sim.stream(self, "job").base(t),
+            sim.stream(self, "asset_return").base(t),
+        )
+        living = max(1, living)
+        sim.record("mean_income", income_sum / living)
+        sim.record("mean_assets", assets_sum / living)
+        sim.record("unemployment_rate", unemployed / living)

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
-from scoresim.rng import uniform_at
+from scoresim.rng import uniform_at, uniforms_at
 from scoresim.society.network import Network, normalise_pairs
 
 
@@ -115,8 +115,13 @@ class Friendship(Module):
         seekers = np.flatnonzero(
             alive & sim.stream(self, "seek").bernoulli(t, self.pars.closure_rate, n)
         )
-        u = sim.stream(self, "pick").uniform(t, 2 * n).reshape(n, 2)[seekers]
-        target = friend_of_friend(net, seekers, u[:, 0], u[:, 1])
+        pick = sim.stream(self, "pick")  # draws of the seekers only, indexed by their id
+        target = friend_of_friend(
+            net,
+            seekers,
+            uniforms_at(pick.base(t, 0), seekers),
+            uniforms_at(pick.base(t, 1), seekers),
+        )
         ok = target >= 0
         ok[ok] = alive[target[ok]]
         a, b = normalise_pairs(seekers[ok], target[ok], n)

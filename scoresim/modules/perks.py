@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numpy.typing import NDArray
 from pydantic import field_validator
 
@@ -14,6 +14,7 @@ from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import flag, living_adults
+from scoresim.rng import uniform_at
 
 #: The articles' perks, in threshold order; measure names use these thresholds.
 PERK_NAMES = ("loan", "car", "singapore", "schengen")
@@ -106,6 +107,42 @@ def _grant(
                 if bits >> k & 1:
                     group_held[g, k] += 1
     return group_n, group_held, quint_n, quint_held, by_bits
+
+
+@njit(cache=True, parallel=True)
+def _loan(
+    bits: Any,
+    had: Any,
+    taken: Any,
+    assets: Any,
+    debt: Any,
+    missed: Any,
+    base: Any,
+    pars: Any,
+) -> Any:
+    """The instant loan: taken on first reaching the 600 perk, repaid monthly from assets.
+
+    Returns (loans taken, repayments missed) this month.
+    """
+    takeup, amount, instalment, decay = pars[0], pars[1], pars[2], pars[3]
+    n_taken = 0
+    n_missed = 0
+    for i in prange(bits.size):
+        if bits[i] & 1 and not had[i] and taken[i] == 0 and uniform_at(base, i) < takeup:
+            taken[i] = 1
+            assets[i] += amount
+            debt[i] += amount
+            n_taken += 1
+        missed[i] *= decay
+        if debt[i] > 0:
+            due = min(debt[i], instalment)
+            if assets[i] >= due:
+                assets[i] -= due
+                debt[i] -= due
+            else:
+                missed[i] += 1
+                n_missed += 1
+    return n_taken, n_missed
 
 
 class PerksParams(Params):
@@ -231,31 +268,22 @@ class Perks(Module):
             people["perk_at_stake"],
             people["points_to_next_perk"],
         )
-        loans = self._run_loan(sim, (people["perks"] & 1 == 1) & ~had_loan_perk)
+        loans = self._run_loan(sim, had_loan_perk)
         self._measure(sim, counts, loans)
 
-    def _run_loan(self, sim: Simulation, newly: NDArray[np.bool_]) -> tuple[int, int]:
+    def _run_loan(self, sim: Simulation, had_loan_perk: NDArray[np.bool_]) -> tuple[int, int]:
         p, people = self.pars, sim.people
-        takes = (
-            newly
-            & (people["loan_taken"] == 0)
-            & sim.stream(self, "loan").bernoulli(sim.t, p.loan_takeup, sim.n)
+        taken, missed = _loan(
+            people["perks"],
+            had_loan_perk,
+            people["loan_taken"],
+            people["assets"],
+            people["debt"],
+            people["missed_payments"],
+            sim.stream(self, "loan").base(sim.t),
+            np.array([p.loan_takeup, p.loan_amount, p.loan_amount / p.loan_months, p.missed_decay]),
         )
-        people["loan_taken"][takes] = 1
-        people["assets"][takes] += np.float32(p.loan_amount)
-        debt = people["debt"]
-        debt[takes] += np.float32(p.loan_amount)
-        assets = people["assets"]
-        owing = debt > 0
-        due = np.minimum(debt, np.float32(p.loan_amount / p.loan_months))
-        pays = owing & (assets >= due)
-        missed = owing & ~pays
-        assets[pays] -= due[pays]
-        debt[pays] -= due[pays]
-        miss = people["missed_payments"]
-        miss *= np.float32(p.missed_decay)
-        miss[missed] += 1
-        return int(np.count_nonzero(takes)), int(np.count_nonzero(missed))
+        return int(taken), int(missed)
 
     def _measure(self, sim: Simulation, counts: Any, loans: tuple[int, int]) -> None:
         group_n, group_held, quint_n, quint_held, by_bits = counts

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit, prange
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import ADULT_AGE, flag, living_adults
+from scoresim.rng import uniform_at
 
 
 class PurchasesParams(Params):
@@ -84,24 +88,69 @@ class Purchases(Module):
     def step(self, sim: Simulation) -> None:
         """One month of shopping."""
         p, people, t, n = self.pars, sim.people, sim.t, sim.n
-        adult = living_adults(people)
-        enrolled = flag(people, "enrolled", True)
-        gap = people.get("points_to_next_perk", None)
-        near = (
-            adult & enrolled & (gap > 0) & (gap <= p.gaming_window)
-            if gap is not None
-            else np.zeros(n, dtype=bool)
+        gap = people.get("points_to_next_perk", np.zeros(n, dtype=np.float32))
+        approved, disfavoured, games = _shop(
+            living_adults(people),
+            flag(people, "enrolled", True),
+            gap,
+            people["age"],
+            people["lifestyle"],
+            people["assets"],
+            people["gamed"],
+            np.array(
+                [
+                    p.gaming_window,
+                    p.gaming_rate,
+                    p.approved_rate,
+                    p.disfavoured_rate,
+                    p.memory,
+                    p.approved_price,
+                    ADULT_AGE,
+                ]
+            ),
+            sim.stream(self, "game").base(t),
+            sim.stream(self, "approved").base(t),
+            sim.stream(self, "disfavoured").base(t),
         )
-        games = near & sim.stream(self, "game").bernoulli(t, p.gaming_rate, n)
-        approved = adult & sim.stream(self, "approved").bernoulli(t, p.approved_rate, n)
-        youth = np.clip((people["age"] - ADULT_AGE) / 32.0, 0.0, 1.0)
-        p_dis = p.disfavoured_rate * (1.0 - 0.5 * youth)
-        disfavoured = adult & ~games & sim.stream(self, "disfavoured").bernoulli(t, p_dis, n)
-        life = people["lifestyle"]
-        life *= np.float32(p.memory)
-        life += approved.astype(np.float32) + games - disfavoured
-        people["assets"][games] -= np.float32(p.approved_price)
-        people["gamed"][games] += 1
-        sim.record("approved_purchases", float(np.count_nonzero(approved)))
-        sim.record("disfavoured_purchases", float(np.count_nonzero(disfavoured)))
-        sim.record("gaming_purchases", float(np.count_nonzero(games)))
+        sim.record("approved_purchases", float(approved))
+        sim.record("disfavoured_purchases", float(disfavoured))
+        sim.record("gaming_purchases", float(games))
+
+
+@njit(cache=True, parallel=True)
+def _shop(
+    adult: Any,
+    enrolled: Any,
+    gap: Any,
+    age: Any,
+    lifestyle: Any,
+    assets: Any,
+    gamed: Any,
+    pars: Any,
+    base_game: Any,
+    base_approved: Any,
+    base_disfavoured: Any,
+) -> Any:
+    """Everyone's month of shopping in one parallel pass; returns the three counts."""
+    window, gaming_rate, approved_rate, disfavoured_rate = pars[0], pars[1], pars[2], pars[3]
+    memory, price, adult_age = pars[4], pars[5], pars[6]
+    n_approved = 0
+    n_disfavoured = 0
+    n_games = 0
+    for i in prange(adult.size):
+        lifestyle[i] *= memory
+        if not adult[i]:
+            continue
+        games = enrolled[i] and 0 < gap[i] <= window and uniform_at(base_game, i) < gaming_rate
+        approved = uniform_at(base_approved, i) < approved_rate
+        youth = min(max((age[i] - adult_age) / 32.0, 0.0), 1.0)
+        p_dis = disfavoured_rate * (1.0 - 0.5 * youth)
+        disfavoured = not games and uniform_at(base_disfavoured, i) < p_dis
+        lifestyle[i] += approved + games - disfavoured
+        if games:
+            assets[i] -= price
+            gamed[i] += 1
+            n_games += 1
+        n_approved += approved
+        n_disfavoured += disfavoured
+    return n_approved, n_disfavoured, n_games

@@ -12,7 +12,7 @@ from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import flag, living_adults
 from scoresim.modules.friendship import friend_of_friend
-from scoresim.rng import uniform_at
+from scoresim.rng import uniform_at, uniforms_at
 from scoresim.society.network import normalise_pairs
 
 
@@ -138,10 +138,11 @@ class TieCutting(Module):
         np.add.at(people["ties_lost"], dst, 1)
 
         cutters = np.unique(src)
-        u = sim.stream(self, "rewire").uniform(t, 3 * sim.n).reshape(sim.n, 3)[cutters]
-        seek = cutters[u[:, 0] < p.rewire_share]
-        u = u[u[:, 0] < p.rewire_share]
-        target = friend_of_friend(net, seek, u[:, 1], u[:, 2])
+        stream = sim.stream(self, "rewire")  # three draws per cutter, by id: only cutters'
+        seek = cutters[uniforms_at(stream.base(t, 0), cutters) < p.rewire_share]
+        target = friend_of_friend(
+            net, seek, uniforms_at(stream.base(t, 1), seek), uniforms_at(stream.base(t, 2), seek)
+        )
         ok = target >= 0
         good = np.zeros(target.size, dtype=bool)
         listed = flag(people, "blacklisted", False)
