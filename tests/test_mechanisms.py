@@ -319,3 +319,12 @@ def test_expression_measures_equal_a_recount() -> None:
     assert final["news_rate"] == pytest.approx(np.mean(p["expressed"][conf] == 1))
     assert np.all(p["violation_kind"][p["expressed"] == 1] > 0)
     assert np.all(p["violation_kind"][p["expressed"] == 0] == 0)
+
+
+def test_binned_percentiles_are_within_a_bin_of_numpy() -> None:
+    from scoresim.modules.scoring import PERCENTILE_BIN, QUANTILES, binned_percentiles
+
+    s = np.random.default_rng(2).normal(640, 60, 50_000).clip(350, 950).astype(np.float32)
+    exact = np.percentile(s, QUANTILES)
+    got = binned_percentiles(s, 350, 950)
+    assert np.all(np.abs(np.array(got) - exact) <= PERCENTILE_BIN)

@@ -243,12 +243,26 @@ class Perks(Module):
         Measure("missed_repayments", "loan repayments missed this month"),
     )
 
+    _edges: NDArray[np.float64] | None = None  # income quintile bounds of this year
+
+    def get_state(self) -> dict[str, NDArray[Any]]:
+        """This year's income quintile bounds."""
+        return {} if self._edges is None else {"edges": self._edges}
+
+    def set_state(self, state: dict[str, NDArray[Any]]) -> None:
+        """Restore the quintile bounds."""
+        self._edges = state.get("edges")
+
     def step(self, sim: Simulation) -> None:
         """Grant perks, run the loan, and measure access."""
         p, people = self.pars, sim.people
         adult = living_adults(people)
         income = people["income"]
-        edges = np.quantile(income[adult], [0.2, 0.4, 0.6, 0.8]) if adult.any() else np.zeros(4)
+        if sim.t % 12 == 0 or self._edges is None:  # income quintiles, set once a year
+            self._edges = (
+                np.quantile(income[adult], [0.2, 0.4, 0.6, 0.8]) if adult.any() else np.zeros(4)
+            )
+        edges = self._edges
         speech = people["speech_cost"] if "speech_cost" in people else np.zeros(sim.n, np.float32)
         had_loan_perk = (people["perks"] & 1) == 1
         counts = _grant(
