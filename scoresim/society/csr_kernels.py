@@ -54,13 +54,15 @@ def _find(indices: I32, lo: int, hi: int, x: int) -> int:
 
 
 @njit(cache=True)
-def mark_cuts(indptr: I64, indices: I32, a: I64, b: I64) -> tuple[NDArray[np.bool_], int]:
+def mark_cuts(indptr: I64, indices: I32, a: I64, b: I64) -> tuple[NDArray[np.bool_], I64, int]:
     """Mark the directed entries of existing ties ``(a[k], b[k])`` for removal.
 
     Returns:
-        (keep mask over ``indices``, number of ties cut). Missing ties are ignored.
+        (keep mask over ``indices``, entries removed per row, number of ties cut). Missing
+        ties are ignored.
     """
     keep = np.ones(indices.size, dtype=np.bool_)
+    removed = np.zeros(indptr.size - 1, dtype=np.int64)
     cut = 0
     for k in range(a.size):
         x = a[k]
@@ -71,8 +73,10 @@ def mark_cuts(indptr: I64, indices: I32, a: I64, b: I64) -> tuple[NDArray[np.boo
         pyx = _find(indices, indptr[y], indptr[y + 1], x)
         keep[pxy] = False
         keep[pyx] = False
+        removed[x] += 1
+        removed[y] += 1
         cut += 1
-    return keep, cut
+    return keep, removed, cut
 
 
 @njit(cache=True)
@@ -87,27 +91,28 @@ def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
 
 @njit(cache=True)
 def merge_rows(
-    indptr: I64, indices: I32, keep: NDArray[np.bool_], src: I64, dst: I64
+    indptr: I64, indices: I32, keep: NDArray[np.bool_], removed: I64, src: I64, dst: I64
 ) -> tuple[I64, I32]:
-    """Rebuild the CSR: kept entries merged with new directed entries sorted by (src, dst)."""
+    """Rebuild the CSR: kept entries merged with new directed entries sorted by (src, dst).
+
+    Rows without edits, nearly all of them in a month, are copied straight.
+    """
     n = indptr.size - 1
+    added = np.zeros(n, dtype=np.int64)
+    for k in range(src.size):
+        added[src[k]] += 1
     new_ptr = np.zeros(n + 1, dtype=np.int64)
     for i in range(n):
-        c = 0
-        for p in range(indptr[i], indptr[i + 1]):
-            if keep[p]:
-                c += 1
-        new_ptr[i + 1] = c
-    for k in range(src.size):
-        new_ptr[src[k] + 1] += 1
-    for i in range(n):
-        new_ptr[i + 1] += new_ptr[i]
+        new_ptr[i + 1] = new_ptr[i] + (indptr[i + 1] - indptr[i]) - removed[i] + added[i]
     out = np.empty(new_ptr[n], dtype=np.int32)
     q = 0  # cursor into the new entries, which are sorted by row then neighbour
     for i in range(n):
         w = new_ptr[i]
         p = indptr[i]
         end = indptr[i + 1]
+        if removed[i] == 0 and added[i] == 0:
+            out[w : w + end - p] = indices[p:end]
+            continue
         while True:
             while p < end and not keep[p]:
                 p += 1

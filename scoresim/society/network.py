@@ -139,7 +139,7 @@ class Network:
             if ids.size and (ids.min() < 0 or ids.max() >= self.n):
                 raise IndexError(f"tie edit names a node outside [0, {self.n})")
         cu, cv = normalise_pairs(ca, cb, self.n)
-        keep, n_cut = kern.mark_cuts(self.indptr, self.indices, cu, cv)
+        keep, removed, n_cut = kern.mark_cuts(self.indptr, self.indices, cu, cv)
         au, av = normalise_pairs(aa, ab, self.n)
         new = kern.absent(self.indptr, self.indices, au, av)
         au, av = au[new], av[new]
@@ -147,7 +147,7 @@ class Network:
         dst = np.concatenate([av, au])
         order = np.lexsort((dst, src))
         self.indptr, self.indices = kern.merge_rows(
-            self.indptr, self.indices, keep, src[order], dst[order]
+            self.indptr, self.indices, keep, removed, src[order], dst[order]
         )
         self._sources = None
         return n_cut, int(au.size)
