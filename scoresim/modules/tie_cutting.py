@@ -65,18 +65,20 @@ def _cut_mask(
     indptr: Any,
     indices: Any,
     cares: Any,
-    public: Any,
-    drag: Any,
+    fixed: Any,
+    seen_score: Any,
     score: Any,
-    listed: Any,
     base: Any,
     rates: Any,
 ) -> Any:
     """For each directed tie i->j, whether i cuts j this month (rows in parallel).
 
-    The draw of tie position ``p`` is ``uniform_at(base, p)``, made where it is used, so no
-    per-tie array of uniforms is written or read.
+    ``fixed[j]`` is the part of the chance that depends on j alone (visible drag, public
+    listing) and ``seen_score[j]`` j's score if visible, else NaN; two gathers per tie
+    instead of four. The draw of tie position ``p`` is ``uniform_at(base, p)``, made where
+    it is used.
     """
+    status_rate, max_cut = rates[0], rates[1]
     out = np.zeros(indices.size, dtype=np.bool_)
     for i in prange(indptr.size - 1):
         if not cares[i]:
@@ -84,12 +86,11 @@ def _cut_mask(
         si = score[i]
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            chance = rates[2] * listed[j]
-            if public[j]:
-                chance += rates[0] * drag[j] / 10.0
-                if si > score[j]:
-                    chance += rates[1] * (si - score[j]) / 100.0
-            if chance > 0.0 and uniform_at(base, p) < min(chance, rates[3]):
+            chance = fixed[j]
+            sj = seen_score[j]
+            if si > sj:  # False for NaN: an invisible score draws no status cut
+                chance += status_rate * (si - sj) / 100.0
+            if chance > 0.0 and uniform_at(base, p) < min(chance, max_cut):
                 out[p] = True
     return out
 
@@ -118,16 +119,20 @@ class TieCutting(Module):
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(people, "enrolled", True)
         listed = people.get("listed_publicly", np.zeros(sim.n, dtype=np.uint8))
+        public = people["score_public"] == 1
+        fixed = (p.shun_rate * listed + public * (p.cut_rate / 10.0) * people["drag"]).astype(
+            np.float32
+        )
+        seen_score = np.where(public, people["score"], np.float32(np.nan)).astype(np.float32)
         cut = _cut_mask(
             net.indptr,
             net.indices,
             cares,
-            people["score_public"],
-            people["drag"],
+            fixed,
+            seen_score,
             people["score"],
-            listed,
             sim.stream(self, "cut").base(t),
-            np.array([p.cut_rate, p.status_rate, p.shun_rate, p.max_cut]),
+            np.array([p.status_rate, p.max_cut]),
         )
         pos = np.flatnonzero(cut)
         src = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each cut
