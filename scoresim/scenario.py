@@ -447,6 +447,12 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     local = path.parent / parent
     base_path = local if local.is_file() else resolve_scenario_path(parent)
     base = _read_toml(base_path, (*chain, path.resolve()))
+    child_net = data.get("society", {}).get("network", {})
+    if isinstance(child_net, dict) and child_net.get("kind") == "edgelist":
+        # An imported network replaces the base's generated one, and sets the population.
+        society = base.setdefault("society", {})
+        society.pop("agents", None)
+        society["network"] = {}
     # A relative edge-list path in the base is relative to the base's own file.
     net = base.get("society", {}).get("network", {})
     if isinstance(net, dict) and isinstance(net.get("path"), str):
@@ -478,5 +484,12 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
             if not isinstance(nxt, dict):
                 raise ScenarioError(f"{path}: {key} must be a table to set {dotted}")
             table = nxt
-        table[last] = value
+        current = table.get(last)
+        # A table given as an override (e.g. TOML's dotted keys in a design file) merges into
+        # the scenario's table instead of replacing it.
+        table[last] = (
+            _merge(current, value)
+            if isinstance(value, dict) and isinstance(current, dict)
+            else value
+        )
     return parse_scenario(data, source=str(path), base_dir=path.parent.resolve())

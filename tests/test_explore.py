@@ -89,7 +89,7 @@ def test_series_and_compare(client: TestClient) -> None:
     [
         ("/api/citizen/999999?scenario=social-credit", 404, "no citizen 999999"),
         ("/api/citizen/1?scenario=utopia", 404, "no scenario 'utopia'"),
-        ("/api/citizen/1?scenario=social-credit&replicate=3", 404, "replicates 0 to 0"),
+        ("/api/citizen/1?scenario=social-credit&replicate=3", 404, "has replicates 0, not 3"),
         ("/api/citizen/1?scenario=social-credit&step=12", 404, "snapshots at steps 11, 23, 35"),
         ("/api/citizen/-1?scenario=social-credit", 422, "greater than or equal to 0"),
         ("/api/citizen/abc?scenario=social-credit", 422, "valid integer"),

@@ -37,7 +37,9 @@ def save_checkpoint(sim: Simulation, path: str | Path) -> Path:
     }
     arrays.update({f"people:{k}": v for k, v in sim.people.arrays().items()})
     if sim.society.external_ids is not None:
-        arrays["external_ids"] = sim.society.external_ids
+        ext = sim.society.external_ids
+        # Text ids come as object arrays, which np.load refuses without pickle: store text.
+        arrays["external_ids"] = ext.astype(str) if ext.dtype == object else ext
     for m in sim.modules:
         arrays.update({f"module:{m.name}:{k}": v for k, v in m.get_state().items()})
     for step, snap in sim.snapshots.items():

@@ -187,6 +187,6 @@ def design_specs(design: SweepDesign, base: Path) -> tuple[list[RunSpec], list[d
                 scenario = load_scenario(base, values)
             except ScenarioError as exc:
                 raise InputError(f"design point {i} {point}: {exc}") from None
-            label = f"{design.name}-{i:05d}"
+            label = f"{design.name[:48]}-{i:05d}"  # the index must survive truncation
             specs.append(RunSpec.of(scenario, design.name, r, label=label, params=point))
     return specs, points

@@ -68,22 +68,27 @@ def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
         ok = ~np.isnan(arr).all(axis=1)
         if ok.any():
             y[i] = np.nanmean(arr[ok], axis=0)
-    complete = ~np.isnan(y).any(axis=1)
+    # Completeness per output: one sparse measure must not mask the points of the others.
+    complete = ~np.isnan(y)
     method = exp["method"]
-    if method in ("sobol", "morris") and not complete.all():
-        raise InputError(
-            f"{root}: {int((~complete).sum())} of {len(points)} design points have no complete "
-            f"run; {method} indices need every point (rerun with `scoresim sweep --resume`)"
-        )
     problem = exp["problem"]
+    if method in ("sobol", "morris"):
+        short = [o for j, o in enumerate(outputs) if not complete[:, j].all()]
+        if short:
+            raise InputError(
+                f"{root}: some design points have no complete run or no value of "
+                f"{', '.join(short)}; {method} indices need every point (rerun with "
+                "`scoresim sweep --resume`, or choose outputs every run reports)"
+            )
     report: dict[str, Any] = {
         "method": method,
         "points": len(points),
-        "points_used": int(complete.sum()),
+        "points_used": int(complete.all(axis=1).sum()),
+        "points_used_by_output": {o: int(complete[:, j].sum()) for j, o in enumerate(outputs)},
         "indices": {},
     }
     for j, out in enumerate(outputs):
-        report["indices"][out] = _indices(method, problem, points, y[:, j], complete)
+        report["indices"][out] = _indices(method, problem, points, y[:, j], complete[:, j])
     return report
 
 

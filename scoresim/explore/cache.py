@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = ["load_columns", "load_ties", "read_row"]
 
 #: Snapshots and tie files kept in memory at once (each is O(citizens) or O(ties)).
 CACHED = 3
+_READ_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=CACHED)
@@ -60,5 +62,6 @@ def read_row(path: Path, row: int, columns: Sequence[str]) -> dict[str, Any] | N
     if not 0 <= row < starts[-1]:
         return None
     g = bisect.bisect_right(starts, row) - 1
-    table = f.read_row_group(g, columns=list(columns))
+    with _READ_LOCK:  # one shared ParquetFile per path; the app serves requests in threads
+        table = f.read_row_group(g, columns=list(columns))
     return {c: table.column(c)[row - starts[g]].as_py() for c in columns}

@@ -94,6 +94,11 @@ class ExplorerData:
         self.runs: dict[str, list[RunIndex]] = {
             name: [_index_run(d) for d in sr.dirs] for name, sr in self.results.scenarios.items()
         }
+        # Replicate number -> position, so a missing replicate cannot shift the others.
+        self._position = {
+            name: {rep: k for k, rep in enumerate(sr.replicates)}
+            for name, sr in self.results.scenarios.items()
+        }
         first = next(iter(self.results.scenarios.values())).runs[0]
         self.steps = int(first.steps.size)
         self.measures = sorted(
@@ -109,10 +114,12 @@ class ExplorerData:
         """The run of ``scenario`` and ``replicate``."""
         if scenario not in self.runs:
             raise NotFoundError(f"no scenario {scenario!r}; have {', '.join(self.runs)}")
-        reps = self.runs[scenario]
-        if not 0 <= replicate < len(reps):
-            raise NotFoundError(f"{scenario} has replicates 0 to {len(reps) - 1}, not {replicate}")
-        return reps[replicate]
+        known = self._position[scenario]
+        if replicate not in known:
+            raise NotFoundError(
+                f"{scenario} has replicates {', '.join(map(str, sorted(known)))}, not {replicate}"
+            )
+        return self.runs[scenario][known[replicate]]
 
     def snapshot(self, run: RunIndex, step: int | None) -> tuple[int, Path]:
         """The snapshot at ``step`` (default: the last)."""
@@ -178,9 +185,10 @@ class ExplorerData:
         for name, sr in self.results.scenarios.items():
             key = (name, measure)
             if key not in self._series_cache:
-                stack = np.vstack(
-                    [r.measures.get(measure, np.full(self.steps, np.nan)) for r in sr.runs]
-                )
+                stack = np.full((len(sr.runs), self.steps), np.nan)
+                for k, r in enumerate(sr.runs):  # runs of other lengths are cut or padded
+                    col = r.measures.get(measure, np.full(self.steps, np.nan))[: self.steps]
+                    stack[k, : col.size] = col
                 ivs = [mean_ci(stack[:, j]) for j in range(stack.shape[1])]
                 self._series_cache[key] = {
                     k: [None if math.isnan(getattr(iv, k)) else getattr(iv, k) for iv in ivs]
@@ -311,6 +319,11 @@ class ExplorerData:
                 "rows": [],
                 "note": f"{scenario} has no blacklist",
             }
+        if sort not in run.columns:
+            raise ValueError(
+                f"sort = {sort!r}: this run's snapshots have no such column; sortable here: "
+                f"{', '.join(c for c in BLACKLIST_SORTS if c in run.columns)}"
+            )
         cols = ["id"] + [
             c
             for c in ("score", "listed_months", "violations", "age", "occupation")

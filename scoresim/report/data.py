@@ -30,6 +30,7 @@ class ScenarioRuns:
     name: str
     runs: list[RunResult]
     dirs: list[Path]
+    replicates: list[int] = field(default_factory=list)  # the runs' replicate numbers
 
     @property
     def steps(self) -> NDArray[np.int32]:
@@ -43,7 +44,11 @@ class ScenarioRuns:
 
     def series(self, measure: str) -> tuple[NDArray[np.float64], ...]:
         """(steps, mean, ci_low, ci_high) of ``measure`` per step over replicates."""
-        stack = np.vstack([r.measures[measure] for r in self.runs])
+        width = int(self.steps.size)
+        stack = np.full((len(self.runs), width), np.nan)
+        for k, r in enumerate(self.runs):  # replicates of another length are cut or padded
+            col = r.measures.get(measure, np.full(width, np.nan))[:width]
+            stack[k, : col.size] = col
         mean = np.nanmean(stack, axis=0) if np.isfinite(stack).any() else stack[0]
         if len(self.runs) < 2:
             return self.steps.astype(np.float64), mean, mean.copy(), mean.copy()
@@ -101,7 +106,7 @@ class ResultsData:
 
 def _single_run(path: Path) -> ResultsData:
     result = load_run(path)
-    runs = ScenarioRuns(result.scenario.name, [result], [path])
+    runs = ScenarioRuns(result.scenario.name, [result], [path], [0])
     return ResultsData(path, "run", {runs.name: runs})
 
 
@@ -124,11 +129,21 @@ def load_results(path: str | Path) -> ResultsData:
     order = list(experiment.get("scenarios", {})) or sorted({r["scenario"] for r in rows})
     grouped: dict[str, ScenarioRuns] = {}
     for name in order:
-        mine = sorted((r for r in rows if r["scenario"] == name), key=lambda r: r["replicate"])
+        # One run per replicate: where a directory holds several (e.g. repeated `scoresim
+        # run` with other options), the one that finished last stands for it.
+        latest: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            if r["scenario"] == name:
+                seen = latest.get(r["replicate"])
+                if seen is None or (r["finished"] or 0) > (seen["finished"] or 0):
+                    latest[r["replicate"]] = r
+        mine = [latest[k] for k in sorted(latest)]
         if not mine:
             continue
         dirs = [run_dir(root, r["run_id"]) for r in mine]
-        grouped[name] = ScenarioRuns(name, [load_run(d) for d in dirs], dirs)
+        grouped[name] = ScenarioRuns(
+            name, [load_run(d) for d in dirs], dirs, [int(r["replicate"]) for r in mine]
+        )
     return ResultsData(root, str(experiment.get("kind", "run")), grouped, experiment)
 
 

@@ -85,7 +85,9 @@ class RunRecord:
 
 
 @contextmanager
-def connect(root: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    root: Path, read_only: bool = False, views: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the store's database (creating it unless ``read_only``), with fresh views.
 
     Views (recreated on each open, with absolute paths, so a moved directory still works):
@@ -111,7 +113,8 @@ def connect(root: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     try:
         if not read_only:
             con.execute(_SCHEMA)
-        _create_views(con, root)
+        if views:  # they read every run's Parquet schema: skipped for manifest updates
+            _create_views(con, root)
         yield con
     finally:
         con.close()
@@ -135,12 +138,22 @@ def _create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             "CREATE OR REPLACE TEMP VIEW measures AS "
             "SELECT r.*, m.* EXCLUDE (filename) FROM read_parquet("
             f"'{pattern}', union_by_name = true, filename = true) m "
-            "JOIN complete_runs r "
-            "ON regexp_extract(replace(m.filename, '\\\\', '/'), '/runs/([^/]+)/', 1) = r.run_id"
+            "JOIN complete_runs r ON regexp_extract(replace(m.filename, '\\', '/'), "
+            "'/runs/([^/]+)/measures\\.parquet$', 1) = r.run_id"
         )
+    # Each run's last reported value of every measure: yearly measures are NaN in most
+    # months, so the last row alone would lose them (the same rule as RunResult.final).
+    cols = [d[0] for d in con.execute("DESCRIBE measures").fetchall()]
+    manifest = {d[0] for d in con.execute("DESCRIBE runs").fetchall()}
+    measures = [c for c in cols if c not in manifest and c not in ("step", "year", "month")]
+    lasts = ", ".join(
+        f'arg_max("{c}", step) FILTER (WHERE "{c}" IS NOT NULL AND NOT isnan("{c}")) AS "{c}"'
+        for c in measures
+    )
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW final_measures AS SELECT * FROM measures "
-        "QUALIFY step = max(step) OVER (PARTITION BY run_id)"
+        "CREATE OR REPLACE TEMP VIEW final_measures AS SELECT r.*, f.* EXCLUDE (run_id) FROM "
+        f"(SELECT run_id, max(step) AS step{', ' + lasts if lasts else ''} FROM measures "
+        "GROUP BY run_id) f JOIN complete_runs r USING (run_id)"
     )
 
 
@@ -148,7 +161,7 @@ def upsert(root: Path, records: Sequence[RunRecord]) -> None:
     """Insert or replace manifest rows."""
     if not records:
         return
-    with connect(root) as con:
+    with connect(root, views=False) as con:
         con.executemany(
             "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [r.row() for r in records],
@@ -157,7 +170,7 @@ def upsert(root: Path, records: Sequence[RunRecord]) -> None:
 
 def list_runs(root: Path, status: str | None = None) -> list[dict[str, Any]]:
     """Manifest rows as dicts, oldest first; optionally only those with ``status``."""
-    with connect(root, read_only=True) as con:
+    with connect(root, read_only=True, views=False) as con:
         sql = "SELECT * FROM runs"
         args: list[Any] = []
         if status is not None:
