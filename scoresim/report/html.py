@@ -123,43 +123,40 @@ def _interval_cell(iv: Interval) -> str:
     return f"<td data-value='{value}'>{_fmt(iv.mean)}{ci}</td>"
 
 
-def _values_table(data: ResultsData) -> str:
-    names = data.names
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+def _interval_table(
+    table_id: str,
+    corner: str,
+    columns: list[str],
+    intervals: Callable[[str], dict[str, Interval]],
+) -> str:
+    """A table of headline measures (rows) by scenario (columns); rows with no value skipped."""
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in columns)
     rows = []
     for m, label in HEADLINE.items():
-        summary = data.summary(m)
-        if all(math.isnan(summary[n].mean) for n in names):
+        ivs = intervals(m)
+        if all(math.isnan(ivs[n].mean) for n in columns):
             continue
-        cells = "".join(_interval_cell(summary[n]) for n in names)
+        cells = "".join(_interval_cell(ivs[n]) for n in columns)
         rows.append(
             f"<tr data-measure='{m}'><td>{html.escape(label)}<br><code>{m}</code></td>{cells}</tr>"
         )
+    return (
+        f"<table id='{table_id}'><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _values_table(data: ResultsData) -> str:
     reps = data.replicates
     what = f"mean over {reps} replicates [95% interval]" if reps > 1 else "one run"
-    return (
-        f"<table id='final-values'><thead><tr><th>final value ({what})</th>{head}</tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return _interval_table("final-values", f"final value ({what})", data.names, data.summary)
 
 
 def _effects_table(data: ResultsData) -> str:
     others = [n for n in data.names if n != data.baseline]
     if not others:
         return ""
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in others)
-    rows = []
-    for m, label in HEADLINE.items():
-        eff = data.effects(m)
-        if all(math.isnan(eff[n].mean) for n in others):
-            continue
-        cells = "".join(_interval_cell(eff[n]) for n in others)
-        rows.append(f"<tr data-measure='{m}'><td>{html.escape(label)}</td>{cells}</tr>")
-    return (
-        f"<table id='effects'><thead><tr><th>effect against "
-        f"{html.escape(data.baseline)}</th>{head}</tr></thead><tbody>{''.join(rows)}"
-        "</tbody></table>"
-    )
+    return _interval_table("effects", f"effect against {data.baseline}", others, data.effects)
 
 
 def _lead(data: ResultsData) -> str:
