@@ -6,7 +6,7 @@ Rows are kept sorted so that membership tests are binary searches and rebuilds a
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numpy.typing import NDArray
 
 I64 = NDArray[np.int64]
@@ -89,35 +89,41 @@ def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def merge_rows(
     indptr: I64, indices: I32, keep: NDArray[np.bool_], removed: I64, src: I64, dst: I64
 ) -> tuple[I64, I32]:
     """Rebuild the CSR: kept entries merged with new directed entries sorted by (src, dst).
 
-    Rows without edits, nearly all of them in a month, are copied straight.
+    Rows are independent once each knows where its output and its new entries start, so
+    they are rebuilt in parallel; rows without edits, nearly all of them, are copied straight.
     """
     n = indptr.size - 1
-    added = np.zeros(n, dtype=np.int64)
+    add_ptr = np.zeros(n + 1, dtype=np.int64)
     for k in range(src.size):
-        added[src[k]] += 1
+        add_ptr[src[k] + 1] += 1
+    for i in range(n):
+        add_ptr[i + 1] += add_ptr[i]
     new_ptr = np.zeros(n + 1, dtype=np.int64)
     for i in range(n):
-        new_ptr[i + 1] = new_ptr[i] + (indptr[i + 1] - indptr[i]) - removed[i] + added[i]
+        added = add_ptr[i + 1] - add_ptr[i]
+        new_ptr[i + 1] = new_ptr[i] + (indptr[i + 1] - indptr[i]) - removed[i] + added
     out = np.empty(new_ptr[n], dtype=np.int32)
-    q = 0  # cursor into the new entries, which are sorted by row then neighbour
-    for i in range(n):
+    for i in prange(n):
         w = new_ptr[i]
         p = indptr[i]
         end = indptr[i + 1]
-        if removed[i] == 0 and added[i] == 0:
-            out[w : w + end - p] = indices[p:end]
+        q = add_ptr[i]
+        q_end = add_ptr[i + 1]
+        if removed[i] == 0 and q == q_end:
+            for k in range(end - p):
+                out[w + k] = indices[p + k]
             continue
         while True:
             while p < end and not keep[p]:
                 p += 1
             has_old = p < end
-            has_new = q < src.size and src[q] == i
+            has_new = q < q_end
             if not has_old and not has_new:
                 break
             if has_new and (not has_old or dst[q] < indices[p]):
