@@ -119,12 +119,15 @@ class Expression(Module):
         """Draw who speaks, who shares news, and who keeps silent out of fear."""
         p, people, t, n = self.pars, sim.people, sim.t, sim.n
         zeros = np.zeros(n, dtype=np.float32)
-        prev = people["expressed"].copy()  # friends' posts of last month, read in parallel
+        # What friends see of last month's posts, in one new array (one gather per friend),
+        # made before the kernel overwrites ``expressed``.
+        seen_weight = (people["expressed"] * people.get("reach", np.float32(1.0))).astype(
+            np.float32
+        )
         counts = _express(
             sim.network.indptr,
             sim.network.indices,
-            prev,
-            people.get("reach", np.ones(n, dtype=np.float32)),
+            seen_weight,
             living_adults(people),
             people["dissenter"],
             people["independence"],
@@ -170,8 +173,7 @@ def _expit(x: float) -> float:
 def _express(
     indptr: Any,
     indices: Any,
-    prev: Any,
-    reach: Any,
+    seen_weight: Any,
     adult: Any,
     dissenter: Any,
     independence: Any,
@@ -195,7 +197,7 @@ def _express(
     fear, news_rate, history_share, news_share = pars[4], pars[5], pars[6], pars[7]
     logit_news = _logit(max(news_rate, 1e-6))
     n_want = n_spoke = n_silenced = n_conf = n_news = 0
-    for i in prange(prev.size):
+    for i in prange(seen_weight.size):
         kind_out[i] = KIND_NONE
         expressed_out[i] = 0
         if not adult[i]:
@@ -203,7 +205,7 @@ def _express(
         seen = 0.0
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
-            seen += prev[j] * reach[j]
+            seen += seen_weight[j]
         deg = indptr[i + 1] - indptr[i]
         share = seen / deg if deg > 0 else 0.0
         cost = speech_cost[i] / POINTS_UNIT + perk_at_stake[i] / VALUE_UNIT

@@ -86,7 +86,7 @@ _IDENTITY = np.array([OCCUPATION_IDENTITY[o] for o in OCCUPATIONS])
 def _compose(
     indptr: Any,
     indices: Any,
-    prev: Any,
+    friends_view: Any,
     mem: Any,
     age: Any,
     income: Any,
@@ -109,20 +109,21 @@ def _compose(
 ) -> None:
     """Each citizen's components, penalty, spillover and score, in one pass over the ties.
 
-    The two gathers over friends (last month's scores for the relationships component, this
-    month's violation memory for the spillover) share one loop; ``prev`` is only read, so
-    rows can be computed in parallel.
+    What a citizen needs of each friend (last month's scaled score for the relationships
+    component, this month's violation memory for the spillover) sits side by side in
+    ``friends_view``: one cache line per friend, which halves the cache misses of the gather
+    at 10M citizens. It is only read, so rows are computed in parallel.
     """
     lo, span, factor, offset = consts[0], consts[1], consts[2], consts[3]
     median_income, pen, spill_pen, spill_cap = consts[4], consts[5], consts[6], consts[7]
-    for i in prange(prev.size):
+    for i in prange(mem.size):
         rel = 0.0
         friends_mem = 0.0
         deg = indptr[i + 1] - indptr[i]
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
-            rel += (prev[j] - lo) / span
-            friends_mem += mem[j]
+            rel += friends_view[j, 0]
+            friends_mem += friends_view[j, 1]
         rel = rel / deg if deg > 0 else 0.5
         inc = max(income[i], 1.0)
         hist_lo = 3.4 + 0.015 * (age[i] - 40.0) - 0.7 * missed[i]
@@ -347,10 +348,13 @@ class Scoring(Module):
         lifestyle = people["lifestyle"] if "lifestyle" in people else np.zeros(n, np.float32)
         out = {k: people[f"score_{k}"] for k in (*COMPONENTS, "penalty", "spillover")}
         score = np.empty(n, dtype=np.float32)
+        friends_view = np.empty((n, 2), dtype=np.float32)
+        friends_view[:, 0] = (people["score"] - lo) / span
+        friends_view[:, 1] = mem
         _compose(
             net.indptr,
             net.indices,
-            people["score"],
+            friends_view,
             mem,
             age,
             people["income"],
