@@ -38,6 +38,59 @@ def csr_from_sorted_pairs(n: int, u: I64, v: I64) -> tuple[I64, I32]:
     return indptr, indices
 
 
+@njit(cache=True)
+def csr_from_sorted_keys(n: int, keys: I64) -> tuple[I64, I32]:
+    """Symmetric CSR from unique sorted keys ``u * n + v`` (u < v); rows come out sorted.
+
+    The same construction as :func:`csr_from_sorted_pairs`, reading the ends from the keys,
+    so the pairs never exist as two more arrays of 8 bytes a tie.
+    """
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(keys.size):
+        indptr[keys[k] // n + 1] += 1
+        indptr[keys[k] % n + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    pos = indptr[:-1].copy()
+    indices = np.empty(indptr[n], dtype=np.int32)
+    for k in range(keys.size):
+        a = keys[k] // n
+        b = keys[k] % n
+        indices[pos[a]] = b
+        pos[a] += 1
+        indices[pos[b]] = a
+        pos[b] += 1
+    return indptr, indices
+
+
+def sorted_unique(keys: I64) -> I64:
+    """Sort ``keys`` in place and return its unique values (a view, compacted in place)."""
+    keys.sort()
+    return keys[: _compact(keys)]
+
+
+@njit(cache=True)
+def _compact(keys: I64) -> int:
+    if keys.size == 0:
+        return 0
+    w = 1
+    for r in range(1, keys.size):
+        if keys[r] != keys[w - 1]:
+            keys[w] = keys[r]
+            w += 1
+    return w
+
+
+@njit(cache=True)
+def count_within(keys: I64, n: int, community: NDArray[np.int32]) -> int:
+    """How many ties ``u * n + v`` join two citizens of the same community."""
+    c = 0
+    for k in range(keys.size):
+        if community[keys[k] // n] == community[keys[k] % n]:
+            c += 1
+    return c
+
+
 @njit(cache=True, inline="always")
 def _find(indices: I32, lo: int, hi: int, x: int) -> int:
     """Position of ``x`` in the sorted slice ``indices[lo:hi]``, or -1."""

@@ -9,13 +9,15 @@ community, so most neighbours sit close together in memory.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.typing import NDArray
 
 from scoresim.rng import Streams
 from scoresim.scenario import SyntheticNetwork
 from scoresim.society import csr_kernels as kern
-from scoresim.society.network import Network, normalise_pairs
+from scoresim.society.network import Network
 
 __all__ = ["community_sizes", "synthetic_network"]
 
@@ -42,7 +44,12 @@ def community_sizes(n: int, mean_size: float, rng: np.random.Generator) -> NDArr
     return sizes
 
 
-def _draw_ties(
+#: Ties drawn per chunk: the drawing's temporaries (about 100 bytes a tie) then stay near
+#: 200 MB whatever the size of the society.
+_CHUNK_TIES = 1 << 21
+
+
+def _draw_tie_keys(
     count_scale: float,
     weight: NDArray[np.float64],
     start: NDArray[np.int64],
@@ -50,29 +57,44 @@ def _draw_ties(
     community: NDArray[np.int32],
     within_share: float,
     rng: np.random.Generator,
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Draw about ``count_scale * sum(weight) / 2`` ties (initiator, receiver)."""
+) -> NDArray[np.int64]:
+    """Draw about ``count_scale * sum(weight) / 2`` ties, as keys ``u * n + v`` with u < v.
+
+    Self-ties are dropped; duplicates are not (the caller sorts and de-duplicates).
+    """
     n = weight.size
     initiated = rng.poisson(weight * (count_scale / 2.0))
-    src = np.repeat(np.arange(n, dtype=np.int64), initiated)
     cum = np.cumsum(weight)
     lo_c = np.concatenate([[0.0], cum])[start]  # cumulative weight before each community
     hi_c = cum[stop - 1]
-    u = rng.random(src.size)
-    inside = rng.random(src.size) < within_share
-    c = community[src]
-    lo = np.where(inside, lo_c[c], 0.0)
-    hi = np.where(inside, hi_c[c], cum[-1])
-    dst = np.searchsorted(cum, lo + u * (hi - lo), side="right").astype(np.int64)
-    # Rounding at a community's upper edge may land one past it; keep the draw inside.
-    dst = np.where(inside, np.clip(dst, start[c], stop[c] - 1), np.minimum(dst, n - 1))
-    return src, dst
+    parts = []
+    drawn = np.cumsum(initiated)
+    cuts = np.searchsorted(drawn, np.arange(_CHUNK_TIES, drawn[-1] if n else 0, _CHUNK_TIES))
+    bounds = [0, *np.unique(cuts + 1).tolist(), n]
+    for first, last in itertools.pairwise(bounds):
+        if last <= first:
+            continue
+        src = np.repeat(np.arange(first, last, dtype=np.int64), initiated[first:last])
+        u = rng.random(src.size)
+        inside = rng.random(src.size) < within_share
+        c = community[src]
+        lo = np.where(inside, lo_c[c], 0.0)
+        hi = np.where(inside, hi_c[c], cum[-1])
+        dst = np.searchsorted(cum, lo + u * (hi - lo), side="right").astype(np.int64)
+        # Rounding at a community's upper edge may land one past it; keep the draw inside.
+        dst = np.where(inside, np.clip(dst, start[c], stop[c] - 1), np.minimum(dst, n - 1))
+        keep = src != dst
+        a, b = src[keep], dst[keep]
+        parts.append(np.minimum(a, b) * n + np.maximum(a, b))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
 def synthetic_network(
     n: int, spec: SyntheticNetwork, streams: Streams
 ) -> tuple[Network, NDArray[np.int32]]:
     """Generate the network of ``n`` citizens.
+
+    Ties are kept as sorted unique keys ``u * n + v`` (8 bytes a tie) until the CSR is built.
 
     Returns:
         (network, community of each citizen). Mean degree is within 1% of the target unless
@@ -88,23 +110,23 @@ def synthetic_network(
     np.minimum(weight, max(1.0, np.sqrt(n)), out=weight)  # no hub above ~sqrt(n) ties
     weight *= spec.mean_degree / weight.mean()
     target = spec.mean_degree * n / 2.0
-    u = np.empty(0, dtype=np.int64)
-    v = np.empty(0, dtype=np.int64)
+    keys = np.empty(0, dtype=np.int64)
     scale, within = 1.0, spec.within_share
     for _ in range(_MAX_ROUNDS):
-        a, b = _draw_ties(scale, weight, start, stop, community, within, rng)
-        u, v = normalise_pairs(np.concatenate([u, a]), np.concatenate([v, b]), n)
-        missing = target - u.size
+        new = _draw_tie_keys(scale, weight, start, stop, community, within, rng)
+        keys = kern.sorted_unique(np.concatenate([keys, new]))
+        del new
+        missing = target - keys.size
         if missing <= 0.01 * target:
             break
         # Duplicates fall mostly inside communities; top up each kind by what it lost.
-        n_within = int(np.count_nonzero(community[u] == community[v]))
+        n_within = kern.count_within(keys, n, community)
         lack_in = max(0.0, spec.within_share * target - n_within)
-        lack_out = max(0.0, (1 - spec.within_share) * target - (u.size - n_within))
+        lack_out = max(0.0, (1 - spec.within_share) * target - (keys.size - n_within))
         within = lack_in / (lack_in + lack_out) if lack_in + lack_out > 0 else within
         scale = missing / target
-    if u.size > target:  # drop the surplus of the last top-up, at random
-        keep = np.sort(rng.choice(u.size, size=round(target), replace=False))
-        u, v = u[keep], v[keep]
-    indptr, indices = kern.csr_from_sorted_pairs(n, u, v)
+    surplus = keys.size - round(target)
+    if surplus > 0:  # drop the surplus of the last top-up, at random (choosing the few to go)
+        keys = np.delete(keys, rng.choice(keys.size, size=surplus, replace=False))
+    indptr, indices = kern.csr_from_sorted_keys(n, keys)
     return Network(indptr, indices), community
