@@ -328,3 +328,10 @@ def test_binned_percentiles_are_within_a_bin_of_numpy() -> None:
     exact = np.percentile(s, QUANTILES)
     got = binned_percentiles(s, 350, 950)
     assert np.all(np.abs(np.array(got) - exact) <= PERCENTILE_BIN)
+
+
+def test_the_dead_lose_every_tie() -> None:
+    sim = run({"demography": {"mortality_30": 0.05}}, steps=24, agents=2000)
+    dead = sim.people["alive"] == 0
+    assert dead.sum() > 50
+    assert np.all(sim.network.degree()[dead] == 0)

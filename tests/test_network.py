@@ -143,3 +143,17 @@ def test_component_labels_and_tie_correlation_match_scipy_and_numpy() -> None:
     both = keep[src] & keep[net.indices]
     expected = np.corrcoef(values[src[both]], values[net.indices[both]])[0, 1]
     assert tie_correlation(net, values, keep) == pytest.approx(expected, abs=1e-9)
+
+
+def test_ties_of_reads_the_rows_of_the_given_nodes() -> None:
+    net = Network.from_pairs(6, np.array([0, 0, 1, 3, 4]), np.array([1, 2, 2, 4, 5]))
+    owner, nb = net.ties_of(np.array([0, 4, 5]))
+    assert list(zip(owner.tolist(), nb.tolist(), strict=True)) == [
+        (0, 1),
+        (0, 2),
+        (4, 3),
+        (4, 5),
+        (5, 4),
+    ]
+    empty_owner, empty_nb = net.ties_of(np.array([], dtype=np.int64))
+    assert empty_owner.size == 0 and empty_nb.size == 0

@@ -139,9 +139,7 @@ class Demography(Module):
         hazard = np.minimum(1.0, p.mortality_30 * np.exp(p.mortality_growth * (age - 30.0)))
         dies = alive & sim.stream(self, "death").bernoulli(sim.t, hazard, sim.n)
         people["alive"][dies] = 0
-        src = sim.network.sources()
-        gone = dies[src]
-        sim.network.cut(src[gone], sim.network.indices[gone])
+        sim.network.cut(*sim.network.ties_of(np.flatnonzero(dies)))
         sim.network.commit()  # births below grow the network, which needs no pending edits
         newborn = self._births(sim, alive & ~dies)
         # Births may reallocate every array: fetch fresh views.

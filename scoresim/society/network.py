@@ -91,6 +91,19 @@ class Network:
         upper = self.indices > src
         return src[upper], self.indices[upper].astype(np.int64)
 
+    def ties_of(self, nodes: NDArray[np.integer]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Every tie of the given nodes, as (node, neighbour) arrays.
+
+        Reads only those rows: no array the size of the whole network is made.
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        counts = self.indptr[nodes + 1] - self.indptr[nodes]
+        owner = np.repeat(nodes, counts)
+        # Positions of each node's entries: its row start plus 0, 1, ... within the row.
+        starts = np.repeat(self.indptr[nodes] - np.cumsum(counts) + counts, counts)
+        pos = starts + np.arange(owner.size)
+        return owner, self.indices[pos].astype(np.int64)
+
     def has_ties(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.bool_]:
         """Whether each tie ``(a[k], b[k])`` exists."""
         a64 = np.asarray(a, dtype=np.int64)
