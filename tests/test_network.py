@@ -53,6 +53,31 @@ def test_batched_edits_match_a_set_model(initial, cuts, adds) -> None:
     assert not net.pending
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_cut=st.integers(0, 80), n_add=st.integers(0, 160))
+def test_edits_in_place_over_several_commits_match_a_set_model(seed, n_cut, n_add) -> None:
+    """Rows move left and right in the one buffer; every commit must leave the set model."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    net = Network.from_pairs(n, rng.integers(0, n, 150), rng.integers(0, n, 150))
+    model = as_set(net)
+    for _ in range(4):
+        tie_list = sorted(model)
+        picked = rng.choice(len(tie_list), size=min(n_cut, len(tie_list)), replace=False)
+        cuts = [tie_list[i] for i in picked] + [(0, 1), (2, 2)]  # some missing, a self-tie
+        adds = rng.integers(0, n, (n_add, 2))
+        net.cut(np.array([c[1] for c in cuts]), np.array([c[0] for c in cuts]))
+        net.add(adds[:, 0], adds[:, 1])
+        cut_set = {(min(x, y), max(x, y)) for x, y in cuts if x != y}
+        add_set = {(min(x, y), max(x, y)) for x, y in adds.tolist() if x != y}
+        n_cut_done, n_added = net.commit()
+        assert n_cut_done == len(model & cut_set)
+        assert n_added == len(add_set - model)
+        model = (model - cut_set) | (add_set - model)
+        assert as_set(net) == model
+        check_csr(net)
+
+
 def test_grow_adds_isolated_nodes() -> None:
     net = Network.from_pairs(3, np.array([0, 1]), np.array([1, 2]))
     net.grow(2)

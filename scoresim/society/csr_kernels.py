@@ -107,29 +107,25 @@ def _find(indices: I32, lo: int, hi: int, x: int) -> int:
 
 
 @njit(cache=True)
-def mark_cuts(indptr: I64, indices: I32, a: I64, b: I64) -> tuple[NDArray[np.bool_], I64, int]:
-    """Mark the directed entries of existing ties ``(a[k], b[k])`` for removal.
+def cut_positions(indptr: I64, indices: I32, a: I64, b: I64) -> I64:
+    """Positions in ``indices`` of both directed entries of each existing tie ``(a[k], b[k])``.
 
-    Returns:
-        (keep mask over ``indices``, entries removed per row, number of ties cut). Missing
-        ties are ignored.
+    The pairs must be unique (missing ties are skipped). Returns the positions ascending.
     """
-    keep = np.ones(indices.size, dtype=np.bool_)
-    removed = np.zeros(indptr.size - 1, dtype=np.int64)
-    cut = 0
+    pos = np.empty(2 * a.size, dtype=np.int64)
+    m = 0
     for k in range(a.size):
         x = a[k]
         y = b[k]
         pxy = _find(indices, indptr[x], indptr[x + 1], y)
-        if pxy < 0 or not keep[pxy]:
+        if pxy < 0:
             continue
-        pyx = _find(indices, indptr[y], indptr[y + 1], x)
-        keep[pxy] = False
-        keep[pyx] = False
-        removed[x] += 1
-        removed[y] += 1
-        cut += 1
-    return keep, removed, cut
+        pos[m] = pxy
+        pos[m + 1] = _find(indices, indptr[y], indptr[y + 1], x)
+        m += 2
+    out = pos[:m].copy()
+    out.sort()
+    return out
 
 
 @njit(cache=True)
@@ -142,48 +138,242 @@ def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
     return out
 
 
-@njit(cache=True, parallel=True)
-def merge_rows(
-    indptr: I64, indices: I32, keep: NDArray[np.bool_], removed: I64, src: I64, dst: I64
-) -> tuple[I64, I32]:
-    """Rebuild the CSR: kept entries merged with new directed entries sorted by (src, dst).
+@njit(cache=True)
+def plan_edits(indptr: I64, cut_pos: I64, add_src: I64) -> tuple[I64, int, bool]:
+    """Row pointers after removing entries ``cut_pos`` and adding entries owned by ``add_src``.
 
-    Rows are independent once each knows where its output and its new entries start, so
-    they are rebuilt in parallel; rows without edits, nearly all of them, are copied straight.
+    Both inputs ascending. Returns (new row pointers, longest new row, whether more entries
+    move right than left: then :func:`apply_edits` works from the end).
     """
     n = indptr.size - 1
-    add_ptr = np.zeros(n + 1, dtype=np.int64)
-    for k in range(src.size):
-        add_ptr[src[k] + 1] += 1
+    new_ptr = np.empty(n + 1, dtype=np.int64)
+    new_ptr[0] = 0
+    c = 0
+    q = 0
+    longest = 0
+    balance = 0  # entries moving right minus entries moving left
     for i in range(n):
-        add_ptr[i + 1] += add_ptr[i]
-    new_ptr = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        added = add_ptr[i + 1] - add_ptr[i]
-        new_ptr[i + 1] = new_ptr[i] + (indptr[i + 1] - indptr[i]) - removed[i] + added
-    out = np.empty(new_ptr[n], dtype=np.int32)
-    for i in prange(n):
-        w = new_ptr[i]
-        p = indptr[i]
         end = indptr[i + 1]
-        q = add_ptr[i]
-        q_end = add_ptr[i + 1]
-        if removed[i] == 0 and q == q_end:
-            for k in range(end - p):
-                out[w + k] = indices[p + k]
-            continue
-        while True:
-            while p < end and not keep[p]:
-                p += 1
-            has_old = p < end
-            has_new = q < q_end
-            if not has_old and not has_new:
-                break
-            if has_new and (not has_old or dst[q] < indices[p]):
-                out[w] = dst[q]
-                q += 1
+        length = end - indptr[i]
+        if new_ptr[i] > indptr[i]:
+            balance += length
+        elif new_ptr[i] < indptr[i]:
+            balance -= length
+        while c < cut_pos.size and cut_pos[c] < end:
+            length -= 1
+            c += 1
+        while q < add_src.size and add_src[q] == i:
+            length += 1
+            q += 1
+        new_ptr[i + 1] = new_ptr[i] + length
+        longest = max(longest, length)
+    return new_ptr, longest, balance > 0
+
+
+@njit(cache=True, inline="always")
+def _read_row(
+    indptr: I64,
+    buf: I32,
+    i: int,
+    cut_pos: I64,
+    c: int,
+    add_src: I64,
+    add_dst: I64,
+    q: int,
+    ring: I32,
+    at: int,
+) -> int:
+    """Write row ``i`` as edited into the ring buffer at ``at`` and return its length.
+
+    ``c`` and ``q`` index the row's first cut position and first new entry; cut entries are
+    skipped and new ones merged in order. ``ring.size`` is a power of two.
+    """
+    mask = ring.size - 1
+    p = indptr[i]
+    end = indptr[i + 1]
+    w = 0
+    while True:
+        while c < cut_pos.size and cut_pos[c] == p and p < end:
+            p += 1
+            c += 1
+        has_old = p < end
+        has_new = q < add_src.size and add_src[q] == i
+        if not has_old and not has_new:
+            break
+        if has_new and (not has_old or add_dst[q] < buf[p]):
+            ring[(at + w) & mask] = add_dst[q]
+            q += 1
+        else:
+            ring[(at + w) & mask] = buf[p]
+            p += 1
+        w += 1
+    return w
+
+
+@njit(cache=True)
+def _ring(longest: int, moved: int) -> I32:
+    """A ring buffer (power-of-two size) large enough for the rows held back at once.
+
+    Rows are held only while the new place of the row being written covers old entries
+    not yet read: at most the shift against the working direction (no more than the
+    entries added or cut, ``moved``) plus two rows.
+    """
+    cap = 16
+    while cap < 2 * longest + moved + 16:
+        cap *= 2
+    return np.empty(cap, dtype=np.int32)
+
+
+@njit(cache=True)
+def _first_edited_row(indptr: I64, cut_pos: I64, add_src: I64) -> int:
+    first = indptr.size - 1
+    if cut_pos.size:
+        first = np.searchsorted(indptr, cut_pos[0], side="right") - 1
+    if add_src.size:
+        first = min(first, add_src[0])
+    return first
+
+
+@njit(cache=True)
+def _apply_forward(
+    indptr: I64, new_ptr: I64, buf: I32, cut_pos: I64, add_src: I64, add_dst: I64, longest: int
+) -> None:
+    n = indptr.size - 1
+    ring = _ring(longest, max(add_src.size, cut_pos.size))
+    mask = ring.size - 1
+    head = 0
+    size = 0
+    first = _first_edited_row(indptr, cut_pos, add_src)
+    k = first  # next row to read
+    c = 0  # next cut position to pass
+    q = 0  # next new entry to place
+    for i in range(first, n):
+        start = new_ptr[i]
+        stop = new_ptr[i + 1]
+        if k == i and size == 0 and stop <= indptr[i + 1]:
+            # Moving left or staying: nothing before has overwritten this row's entries.
+            c_end = c
+            while c_end < cut_pos.size and cut_pos[c_end] < indptr[i + 1]:
+                c_end += 1
+            q_end = q
+            while q_end < add_src.size and add_src[q_end] == i:
+                q_end += 1
+            if c_end == c and q_end == q:
+                src = indptr[i]
+                if src != start:
+                    for j in range(stop - start):
+                        buf[start + j] = buf[src + j]
             else:
-                out[w] = indices[p]
-                p += 1
-            w += 1
-    return new_ptr, out
+                _read_row(indptr, buf, i, cut_pos, c, add_src, add_dst, q, ring, 0)
+                for j in range(stop - start):
+                    buf[start + j] = ring[j]
+            c, q = c_end, q_end
+            k = i + 1
+            continue
+        # Moving right: first hold back every row whose old entries the write will cover.
+        while k < n and (k <= i or indptr[k] < stop):
+            if size + new_ptr[k + 1] - new_ptr[k] > ring.size:
+                raise RuntimeError("apply_edits: ring buffer overflow")
+            c_end = c
+            while c_end < cut_pos.size and cut_pos[c_end] < indptr[k + 1]:
+                c_end += 1
+            q_end = q
+            while q_end < add_src.size and add_src[q_end] == k:
+                q_end += 1
+            size += _read_row(indptr, buf, k, cut_pos, c, add_src, add_dst, q, ring, head + size)
+            c, q = c_end, q_end
+            k += 1
+        for j in range(stop - start):
+            buf[start + j] = ring[(head + j) & mask]
+        head = (head + stop - start) & mask
+        size -= stop - start
+    indptr[:] = new_ptr
+
+
+@njit(cache=True)
+def _apply_backward(
+    indptr: I64, new_ptr: I64, buf: I32, cut_pos: I64, add_src: I64, add_dst: I64, longest: int
+) -> None:
+    # The mirror of _apply_forward: rows written from the last to the first edited one.
+    n = indptr.size - 1
+    ring = _ring(longest, max(add_src.size, cut_pos.size))
+    mask = ring.size - 1
+    head = 0
+    size = 0
+    first = _first_edited_row(indptr, cut_pos, add_src)
+    k = n - 1  # next row to read
+    c = cut_pos.size  # cut positions from here on belong to rows already read
+    q = add_src.size
+    for i in range(n - 1, first - 1, -1):
+        start = new_ptr[i]
+        stop = new_ptr[i + 1]
+        if k == i and size == 0 and start >= indptr[i]:
+            # Moving right or staying: rows after this one were written past its old end.
+            c0 = c
+            while c0 > 0 and cut_pos[c0 - 1] >= indptr[i]:
+                c0 -= 1
+            q0 = q
+            while q0 > 0 and add_src[q0 - 1] == i:
+                q0 -= 1
+            if c0 == c and q0 == q:
+                src = indptr[i]
+                if src != start:
+                    for j in range(stop - start - 1, -1, -1):
+                        buf[start + j] = buf[src + j]
+            else:
+                _read_row(indptr, buf, i, cut_pos, c0, add_src, add_dst, q0, ring, 0)
+                for j in range(stop - start):
+                    buf[start + j] = ring[j]
+            c, q = c0, q0
+            k = i - 1
+            continue
+        # Moving left: hold back every row whose old entries the write will cover.
+        while k >= 0 and (k >= i or indptr[k + 1] > start):
+            if size + new_ptr[k + 1] - new_ptr[k] > ring.size:
+                raise RuntimeError("apply_edits: ring buffer overflow")
+            c0 = c
+            while c0 > 0 and cut_pos[c0 - 1] >= indptr[k]:
+                c0 -= 1
+            q0 = q
+            while q0 > 0 and add_src[q0 - 1] == k:
+                q0 -= 1
+            size += _read_row(indptr, buf, k, cut_pos, c0, add_src, add_dst, q0, ring, head + size)
+            c, q = c0, q0
+            k -= 1
+        for j in range(stop - start):
+            buf[start + j] = ring[(head + j) & mask]
+        head = (head + stop - start) & mask
+        size -= stop - start
+    indptr[:] = new_ptr
+
+
+def apply_edits(
+    indptr: I64,
+    new_ptr: I64,
+    buf: I32,
+    cut_pos: I64,
+    add_src: I64,
+    add_dst: I64,
+    longest: int,
+    backward: bool,
+) -> None:
+    """Edit the CSR in place: ``buf`` (capacity >= ``new_ptr[-1]``) and ``indptr`` updated.
+
+    Rows shift by the net count of edits before them. They are written one after another,
+    from the start if most entries move left, from the end if most move right; a row that
+    would overwrite old entries not yet read first has those rows read, edited, into a small
+    ring buffer. The only extra memory is that ring (two rows plus the new entries at most)
+    and ``new_ptr``, not a second copy of the ties; rows before the first edit stay put.
+
+    Args:
+        indptr: Row pointers (overwritten with ``new_ptr``).
+        new_ptr: Row pointers after the edits (:func:`plan_edits`).
+        buf: Neighbour ids, rows sorted; at least as long as the old and the new entries.
+        cut_pos: Ascending positions of the entries to remove.
+        add_src: Rows of the new entries, ascending.
+        add_dst: Their neighbours, ascending within each row.
+        longest: Longest row after the edits.
+        backward: Work from the end (see :func:`plan_edits`).
+    """
+    run = _apply_backward if backward else _apply_forward
+    run(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest)

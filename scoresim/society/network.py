@@ -37,7 +37,8 @@ class Network:
     """Symmetric adjacency in CSR form with sorted rows; node ``i`` is citizen ``i``.
 
     Edits requested during a phase are queued with :meth:`cut` and :meth:`add` and applied
-    together by :meth:`commit`, one O(edges) rebuild per batch instead of one per tie.
+    together by :meth:`commit`, one pass per batch instead of one per tie, in place: the
+    neighbour ids live in a buffer with spare room at the end, and the rows move within it.
 
     Args:
         indptr: Row pointers, length ``n + 1`` (int64).
@@ -46,7 +47,8 @@ class Network:
 
     def __init__(self, indptr: NDArray[np.int64], indices: NDArray[np.int32]):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
-        self.indices = np.ascontiguousarray(indices, dtype=np.int32)
+        # Neighbour ids with spare room at the end, so that edits happen in place.
+        self._buf = np.ascontiguousarray(indices, dtype=np.int32)
         self._sources: NDArray[np.int64] | None = None  # cached owner of each entry
         self._cuts: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
         self._adds: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
@@ -57,6 +59,11 @@ class Network:
         u, v = normalise_pairs(a, b, n)
         indptr, indices = kern.csr_from_sorted_pairs(n, u, v)
         return cls(indptr, indices)
+
+    @property
+    def indices(self) -> NDArray[np.int32]:
+        """Neighbour ids, row after row (a view, valid until the next :meth:`commit`)."""
+        return self._buf[: self.indptr[-1]]
 
     @property
     def n(self) -> int:
@@ -152,20 +159,36 @@ class Network:
             if ids.size and (ids.min() < 0 or ids.max() >= self.n):
                 raise IndexError(f"tie edit names a node outside [0, {self.n})")
         cu, cv = normalise_pairs(ca, cb, self.n)
-        keep, removed, n_cut = kern.mark_cuts(self.indptr, self.indices, cu, cv)
         au, av = normalise_pairs(aa, ab, self.n)
         new = kern.absent(self.indptr, self.indices, au, av)
         au, av = au[new], av[new]
+        cut_pos = kern.cut_positions(self.indptr, self.indices, cu, cv)
         src = np.concatenate([au, av])
         dst = np.concatenate([av, au])
         order = np.lexsort((dst, src))
-        self.indptr, self.indices = kern.merge_rows(
-            self.indptr, self.indices, keep, removed, src[order], dst[order]
-        )
+        src, dst = src[order], dst[order]
+        new_ptr, longest, backward = kern.plan_edits(self.indptr, cut_pos, src)
+        if new_ptr[-1] > self._buf.size:
+            self._reserve(int(new_ptr[-1]))
+        kern.apply_edits(self.indptr, new_ptr, self._buf, cut_pos, src, dst, longest, backward)
         self._sources = None
-        return n_cut, int(au.size)
+        return cut_pos.size // 2, int(au.size)
+
+    def _reserve(self, size: int) -> None:
+        """Make room for ``size`` entries, with slack so that growth is rare.
+
+        Resized in place when nothing else refers to the buffer (the allocator then remaps
+        pages instead of copying: no second copy of the ties exists even briefly).
+        """
+        capacity = size + size // 16 + 1024
+        try:
+            self._buf.resize(capacity, refcheck=True)
+        except ValueError:  # does not own its memory, or a view is held: copy
+            grown = np.empty(capacity, dtype=np.int32)
+            grown[: self.indptr[-1]] = self.indices
+            self._buf = grown
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the adjacency."""
-        return self.indptr.nbytes + self.indices.nbytes
+        return self.indptr.nbytes + self._buf.nbytes

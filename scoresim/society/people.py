@@ -129,10 +129,13 @@ class People:
             raise ValueError(f"count must be >= 0, got {count}")
         needed = self.n + count
         if needed > self.capacity:
-            new_cap = max(needed, int(self.capacity * 1.25) + 16)
+            # A little slack (births are about 1% a year): at 100M citizens every spare row
+            # costs the whole state's width, and arrays are reallocated one at a time.
+            new_cap = max(needed, self.capacity + self.capacity // 32 + 16)
             for k, a in self._data.items():
-                grown = np.full(new_cap, self._fill[k], dtype=a.dtype)
+                grown = np.empty(new_cap, dtype=a.dtype)
                 grown[: self.n] = a[: self.n]
+                grown[self.n :] = self._fill[k]
                 self._data[k] = grown
         ids = np.arange(self.n, needed, dtype=np.int64)
         for k, a in self._data.items():
