@@ -69,13 +69,43 @@ def binned_percentiles(scores: NDArray[np.floating], lo: float, hi: float) -> li
     several times more every month).
     """
     bins = int(np.ceil((hi - lo) / PERCENTILE_BIN)) + 1
-    idx = np.clip(((scores - lo) / PERCENTILE_BIN).astype(np.int64), 0, bins - 1)
-    cum = np.cumsum(np.bincount(idx, minlength=bins))
+    cum = np.cumsum(_bin_counts(scores, lo, bins))
     out = []
     for q in QUANTILES:
         k = int(np.searchsorted(cum, q / 100 * scores.size, side="left"))
         out.append(min(lo + (k + 0.5) * PERCENTILE_BIN, hi))
     return out
+
+
+@njit(cache=True)
+def _bin_counts(scores: Any, lo: float, bins: int) -> Any:
+    # A loop, not np.bincount: no n-sized array of bin numbers at 100M citizens.
+    counts = np.zeros(bins, dtype=np.int64)
+    for x in scores:
+        b = int((x - lo) / PERCENTILE_BIN)
+        counts[min(max(b, 0), bins - 1)] += 1
+    return counts
+
+
+@njit(cache=True, parallel=True)
+def _remember(
+    kind: Any, weights: Any, decay: float, expire_after: int, mem: Any, since: Any, count: Any
+) -> None:
+    """Decay each citizen's violation memory and add this month's violation, if any.
+
+    ``kind`` may be empty (no expression module): then nobody violates.
+    """
+    has_kind = kind.size > 0
+    for i in prange(mem.size):
+        added = weights[kind[i]] if has_kind else np.float32(0.0)
+        mem[i] = mem[i] * decay + added
+        if added > 0:
+            count[i] += 1
+            since[i] = 0
+        elif since[i] < 65535:
+            since[i] += 1
+        if expire_after > 0 and since[i] >= expire_after:
+            mem[i] = 0
 
 
 COMPONENTS = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
@@ -106,8 +136,15 @@ def _compose(
     c_rel: Any,
     penalty: Any,
     spillover: Any,
+    enrolled: Any,
+    speech_cost: Any,
+    drag: Any,
+    score_public: Any,
 ) -> None:
     """Each citizen's components, penalty, spillover and score, in one pass over the ties.
+
+    Also what others see of the citizen next: the points a post would cost, the drag on each
+    friend, whether the score is public.
 
     What a citizen needs of each friend (last month's scaled score for the relationships
     component, this month's violation memory for the spillover) sits side by side in
@@ -116,6 +153,7 @@ def _compose(
     """
     lo, span, factor, offset = consts[0], consts[1], consts[2], consts[3]
     median_income, pen, spill_pen, spill_cap = consts[4], consts[5], consts[6], consts[7]
+    post_cost, public = consts[8], consts[9] > 0
     for i in prange(mem.size):
         rel = 0.0
         friends_mem = 0.0
@@ -146,6 +184,10 @@ def _compose(
         spillover[i] = spill
         total = lo + span * (parts[0] + parts[1] + parts[2] + parts[3] + parts[4]) - own - spill
         score[i] = min(max(total, lo), lo + span)
+        # Only the enrolled have perks to lose; before the mandate others speak without fear.
+        speech_cost[i] = post_cost if enrolled[i] else 0.0
+        drag[i] = spill_pen * mem[i]
+        score_public[i] = public and enrolled[i]
 
 
 class ScoringParams(Params):
@@ -303,27 +345,28 @@ class Scoring(Module):
         p, people, net = self.pars, sim.people, sim.network
         lo, hi = p.score_min, p.score_max
         span = hi - lo
+        kind = people.get("violation_kind", np.empty(0, dtype=np.uint8))
+        weights = np.array(
+            [0.0, p.weight_opinion, p.weight_history, p.weight_news], dtype=np.float32
+        )
         mem = people["violation_memory"]
-        since = people["months_since_violation"]
-        kind = people.get("violation_kind", None)
-        added = np.zeros(sim.n, dtype=np.float32)
-        if kind is not None:
-            weights = np.array(
-                [0.0, p.weight_opinion, p.weight_history, p.weight_news], dtype=np.float32
-            )
-            added = weights[kind]
-        violated = added > 0
-        mem *= np.float32(p.violation_decay)
-        mem += added
-        people["violations"][violated] += 1
-        np.minimum(since.astype(np.int32) + 1, 65535, out=since, casting="unsafe")
-        since[violated] = 0
-        if p.expire_after:
-            mem[since >= p.expire_after] = 0
+        _remember(
+            kind,
+            weights,
+            np.float32(p.violation_decay),
+            p.expire_after,
+            mem,
+            people["months_since_violation"],
+            people["violations"],
+        )
 
         age = people["age"]
         adults_income = people["income"][age >= ADULT_AGE]
-        median_income = max(float(np.median(adults_income)), 1.0) if adults_income.size else 1.0
+        median_income = (
+            max(float(np.median(adults_income, overwrite_input=True)), 1.0)
+            if adults_income.size
+            else 1.0
+        )
         w = np.array(
             [p.w_credit_history, p.w_fulfilment, p.w_behaviour, p.w_identity, p.w_relationships]
         )
@@ -339,6 +382,8 @@ class Scoring(Module):
                 p.violation_penalty,
                 p.spillover_penalty,
                 p.spillover_cap,
+                p.violation_penalty * p.weight_opinion,
+                1.0 if p.visibility == "public" else 0.0,
             ]
         )
         n = sim.n
@@ -347,10 +392,13 @@ class Scoring(Module):
         )
         lifestyle = people["lifestyle"] if "lifestyle" in people else np.zeros(n, np.float32)
         out = {k: people[f"score_{k}"] for k in (*COMPONENTS, "penalty", "spillover")}
-        score = np.empty(n, dtype=np.float32)
+        score = people["score"]
         friends_view = np.empty((n, 2), dtype=np.float32)
-        friends_view[:, 0] = (people["score"] - lo) / span
+        np.subtract(score, lo, out=friends_view[:, 0])
+        friends_view[:, 0] /= span
         friends_view[:, 1] = mem
+        # Each row reads only friends_view and writes its own entries: the score is
+        # updated in place.
         _compose(
             net.indptr,
             net.indices,
@@ -368,14 +416,13 @@ class Scoring(Module):
             consts,
             score,
             *out.values(),
+            flag(people, "enrolled", True),
+            people["speech_cost"],
+            people["drag"],
+            people["score_public"],
         )
-        people["score"] = score
+        del friends_view
         spill = out["spillover"]
-        enrolled = flag(people, "enrolled", True)
-        # Only the enrolled have perks to lose; before the mandate others speak without fear.
-        people["speech_cost"] = p.violation_penalty * p.weight_opinion * enrolled
-        people["drag"] = p.spillover_penalty * mem
-        people["score_public"] = (p.visibility == "public") & enrolled
 
         if not record:
             return
