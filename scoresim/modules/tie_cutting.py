@@ -61,6 +61,22 @@ class TieCuttingParams(Params):
 
 
 @njit(cache=True, parallel=True)
+def _seen_by_friends(
+    listed: Any, public: Any, drag: Any, score: Any, shun_rate: float, drag_rate: float
+) -> tuple[Any, Any]:
+    """What friends weigh of each citizen: (chance part from listing and visible drag,
+    score if visible else NaN), both float32, without float64 temporaries of n values."""
+    n = score.size
+    fixed = np.empty(n, dtype=np.float32)
+    seen = np.empty(n, dtype=np.float32)
+    for i in prange(n):
+        visible = public[i] == 1
+        fixed[i] = shun_rate * listed[i] + (drag_rate if visible else 0.0) * drag[i]
+        seen[i] = score[i] if visible else np.nan
+    return fixed, seen
+
+
+@njit(cache=True, parallel=True)
 def _cut_mask(
     indptr: Any,
     indices: Any,
@@ -119,11 +135,14 @@ class TieCutting(Module):
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(people, "enrolled", True)
         listed = people.get("listed_publicly", np.zeros(sim.n, dtype=np.uint8))
-        public = people["score_public"] == 1
-        fixed = (p.shun_rate * listed + public * (p.cut_rate / 10.0) * people["drag"]).astype(
-            np.float32
+        fixed, seen_score = _seen_by_friends(
+            listed,
+            people["score_public"],
+            people["drag"],
+            people["score"],
+            p.shun_rate,
+            p.cut_rate / 10.0,
         )
-        seen_score = np.where(public, people["score"], np.float32(np.nan)).astype(np.float32)
         cut = _cut_mask(
             net.indptr,
             net.indices,

@@ -14,53 +14,34 @@ I32 = NDArray[np.int32]
 
 
 @njit(cache=True)
-def csr_from_sorted_pairs(n: int, u: I64, v: I64) -> tuple[I64, I32]:
-    """Symmetric CSR from unique pairs ``u < v`` sorted by ``(u, v)``; rows come out sorted.
-
-    Row ``r`` receives its lower neighbours (pairs ``(a, r)``) before its upper ones (pairs
-    ``(r, b)``), each group ascending, because every key ``a*n + r`` precedes ``r*n + b``.
-    """
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for k in range(u.size):
-        indptr[u[k] + 1] += 1
-        indptr[v[k] + 1] += 1
-    for i in range(n):
-        indptr[i + 1] += indptr[i]
-    pos = indptr[:-1].copy()
-    indices = np.empty(indptr[n], dtype=np.int32)
-    for k in range(u.size):
-        a = u[k]
-        b = v[k]
-        indices[pos[a]] = b
-        pos[a] += 1
-        indices[pos[b]] = a
-        pos[b] += 1
-    return indptr, indices
-
-
-@njit(cache=True)
-def csr_from_sorted_keys(n: int, keys: I64) -> tuple[I64, I32]:
-    """Symmetric CSR from unique sorted keys ``u * n + v`` (u < v); rows come out sorted.
-
-    The same construction as :func:`csr_from_sorted_pairs`, reading the ends from the keys,
-    so the pairs never exist as two more arrays of 8 bytes a tie.
-    """
+def row_pointers_from_keys(n: int, keys: I64) -> I64:
+    """Row pointers of the symmetric CSR of unique ties ``u * n + v`` (u < v)."""
     indptr = np.zeros(n + 1, dtype=np.int64)
     for k in range(keys.size):
         indptr[keys[k] // n + 1] += 1
         indptr[keys[k] % n + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
+    return indptr
+
+
+@njit(cache=True)
+def fill_rows_from_keys(indptr: I64, keys: I64, out: I32) -> None:
+    """Write the neighbours of each row into ``out`` (as long as ``indptr[-1]`` or longer).
+
+    With sorted keys rows come out sorted: row ``r`` receives its lower neighbours (keys
+    ``a*n + r``) before its upper ones (``r*n + b``), each group ascending, because every
+    key ``a*n + r`` precedes ``r*n + b``.
+    """
+    n = indptr.size - 1
     pos = indptr[:-1].copy()
-    indices = np.empty(indptr[n], dtype=np.int32)
     for k in range(keys.size):
         a = keys[k] // n
         b = keys[k] % n
-        indices[pos[a]] = b
+        out[pos[a]] = b
         pos[a] += 1
-        indices[pos[b]] = a
+        out[pos[b]] = a
         pos[b] += 1
-    return indptr, indices
 
 
 def sorted_unique(keys: I64) -> I64:

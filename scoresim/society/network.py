@@ -10,10 +10,8 @@ from scoresim.society import csr_kernels as kern
 __all__ = ["Network", "normalise_pairs"]
 
 
-def normalise_pairs(
-    a: NDArray[np.integer], b: NDArray[np.integer], n: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Return unique undirected pairs ``u < v`` sorted by ``(u, v)``, self-ties dropped.
+def normalise_keys(a: NDArray[np.integer], b: NDArray[np.integer], n: int) -> NDArray[np.int64]:
+    """Unique undirected ties as sorted keys ``u * n + v`` with ``u < v``, self-ties dropped.
 
     Args:
         a: One end of each tie.
@@ -24,13 +22,26 @@ def normalise_pairs(
     b = np.asarray(b, dtype=np.int64)
     lo = np.minimum(a, b)
     hi = np.maximum(a, b)
-    keys = np.sort(lo[lo != hi] * n + hi[lo != hi])
     # Sort-and-compare: numpy 2's hash-based np.unique is ~40x slower on 10M int64 keys.
-    first = np.empty(keys.size, dtype=np.bool_)
-    first[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    keys = keys[first]
+    return kern.sorted_unique(lo[lo != hi] * n + hi[lo != hi])
+
+
+def normalise_pairs(
+    a: NDArray[np.integer], b: NDArray[np.integer], n: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Return unique undirected pairs ``u < v`` sorted by ``(u, v)``, self-ties dropped.
+
+    Args:
+        a: One end of each tie.
+        b: The other end.
+        n: Number of nodes (ids must lie in ``[0, n)``).
+    """
+    keys = normalise_keys(a, b, n)
     return keys // n, keys % n
+
+
+#: Spare room given to the neighbour ids when a network is built, as a share of the ties.
+SPARE = 1 / 16
 
 
 class Network:
@@ -42,7 +53,8 @@ class Network:
 
     Args:
         indptr: Row pointers, length ``n + 1`` (int64).
-        indices: Neighbour ids, sorted within each row (int32).
+        indices: Neighbour ids, sorted within each row (int32); may run past
+            ``indptr[-1]``, as spare room for edits.
     """
 
     def __init__(self, indptr: NDArray[np.int64], indices: NDArray[np.int32]):
@@ -56,9 +68,17 @@ class Network:
     @classmethod
     def from_pairs(cls, n: int, a: NDArray[np.integer], b: NDArray[np.integer]) -> Network:
         """Build from ties given as two id arrays (duplicates and self-ties are dropped)."""
-        u, v = normalise_pairs(a, b, n)
-        indptr, indices = kern.csr_from_sorted_pairs(n, u, v)
-        return cls(indptr, indices)
+        return cls.from_keys(n, normalise_keys(a, b, n))
+
+    @classmethod
+    def from_keys(cls, n: int, keys: NDArray[np.int64]) -> Network:
+        """Build from unique sorted tie keys ``u * n + v`` (u < v), with spare room."""
+        indptr = kern.row_pointers_from_keys(n, keys)
+        size = int(indptr[-1])
+        # Allocated here, not in numba, so that numpy owns it and can resize it in place.
+        buf = np.empty(size + int(size * SPARE) + 1024, dtype=np.int32)
+        kern.fill_rows_from_keys(indptr, keys, buf)
+        return cls(indptr, buf)
 
     @property
     def indices(self) -> NDArray[np.int32]:
@@ -180,7 +200,7 @@ class Network:
         Resized in place when nothing else refers to the buffer (the allocator then remaps
         pages instead of copying: no second copy of the ties exists even briefly).
         """
-        capacity = size + size // 16 + 1024
+        capacity = size + int(size * SPARE) + 1024
         try:
             self._buf.resize(capacity, refcheck=True)
         except ValueError:  # does not own its memory, or a view is held: copy

@@ -128,5 +128,4 @@ def synthetic_network(
     surplus = keys.size - round(target)
     if surplus > 0:  # drop the surplus of the last top-up, at random (choosing the few to go)
         keys = np.delete(keys, rng.choice(keys.size, size=surplus, replace=False))
-    indptr, indices = kern.csr_from_sorted_keys(n, keys)
-    return Network(indptr, indices), community
+    return Network.from_keys(n, keys), community
