@@ -65,10 +65,12 @@ class Enrolment(Module):
     def init(self, sim: Simulation) -> None:
         """Draw privacy costs (higher for the independent) and the early adopters."""
         people, n = sim.people, sim.n
-        z = sim.stream(self, "privacy_cost").normal(0, n)
-        people["privacy_cost"] = (
-            self.pars.privacy_cost * (0.5 + people["independence"]) * np.exp(0.5 * z)
-        )
+        cost = sim.stream(self, "privacy_cost").normal(0, n)
+        # In place: at 100M citizens each float64 temporary is 800 MB.
+        cost *= 0.5
+        np.exp(cost, out=cost)
+        cost *= self.pars.privacy_cost * (0.5 + people["independence"])
+        people["privacy_cost"] = cost
         adult = people["age"] >= ADULT_AGE
         early = sim.stream(self, "early").uniform(0, n) < self.pars.initial_share
         people["enrolled"] = (early & adult) | (self.pars.mandate_step == 0)

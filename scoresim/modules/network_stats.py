@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
 from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
-from scoresim.society.gather import component_labels, tie_correlation
-from scoresim.society.network import Network
+from scoresim.society.gather import degree_sums, largest_component, tie_correlation
 
 
 class NetworkStatsParams(Params):
@@ -29,13 +27,6 @@ class NetworkStatsParams(Params):
         le=1200,
         why="yearly: a pass over all ties costs 1 s a month at 10M citizens",
     )
-
-
-def giant_component(net: Network, alive: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Mask of the living citizens in the largest connected component."""
-    labels = component_labels(net)
-    sizes = np.bincount(labels[alive], minlength=net.n)
-    return np.asarray(alive & (labels == int(sizes.argmax())))
 
 
 @register
@@ -65,21 +56,20 @@ class NetworkStats(Module):
         alive = people["alive"] == 1
         if not alive.any():
             return
-        deg = sim.network.degree()
         diss = alive & (people["dissenter"] == 1)
-        other = alive & ~diss
-        live_deg = deg[alive]
-        sim.record("mean_degree", float(live_deg.mean()))
-        sim.record("isolated_share", float(np.mean(live_deg == 0)))
-        if diss.any():
-            sim.record("dissenter_mean_degree", float(deg[diss].mean()))
-        if other.any():
-            sim.record("others_mean_degree", float(deg[other].mean()))
-        if diss.any() and other.any() and deg[other].mean() > 0:
-            sim.record("dissenter_degree_ratio", float(deg[diss].mean() / deg[other].mean()))
+        count, ties, isolated, n_diss, diss_ties = degree_sums(sim.network.indptr, alive, diss)
+        n_other, other_ties = count - n_diss, ties - diss_ties
+        sim.record("mean_degree", ties / count)
+        sim.record("isolated_share", isolated / count)
+        if n_diss:
+            sim.record("dissenter_mean_degree", diss_ties / n_diss)
+        if n_other:
+            sim.record("others_mean_degree", other_ties / n_other)
+        if n_diss and n_other and other_ties > 0:
+            sim.record("dissenter_degree_ratio", (diss_ties / n_diss) / (other_ties / n_other))
         if (sim.t + 1) % self.pars.structure_every:
             return
-        giant = giant_component(sim.network, alive)
+        giant = largest_component(sim.network, alive)
         sim.record("fragmentation", 1.0 - np.count_nonzero(giant) / np.count_nonzero(alive))
         if diss.any():
             sim.record("dissenters_outside_giant", float(np.mean(~giant[diss])))

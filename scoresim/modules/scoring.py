@@ -89,7 +89,7 @@ def _bin_counts(scores: Any, lo: float, bins: int) -> Any:
 
 @njit(cache=True, parallel=True)
 def _remember(
-    kind: Any, weights: Any, decay: float, expire_after: int, mem: Any, since: Any, count: Any
+    kind: Any, weights: Any, decay: Any, expire_after: int, mem: Any, since: Any, count: Any
 ) -> None:
     """Decay each citizen's violation memory and add this month's violation, if any.
 
@@ -129,6 +129,10 @@ def _compose(
     w: Any,
     consts: Any,
     score: Any,
+    enrolled: Any,
+    speech_cost: Any,
+    drag: Any,
+    score_public: Any,
     c_hist: Any,
     c_cap: Any,
     c_beh: Any,
@@ -136,10 +140,6 @@ def _compose(
     c_rel: Any,
     penalty: Any,
     spillover: Any,
-    enrolled: Any,
-    speech_cost: Any,
-    drag: Any,
-    score_public: Any,
 ) -> None:
     """Each citizen's components, penalty, spillover and score, in one pass over the ties.
 
@@ -415,11 +415,11 @@ class Scoring(Module):
             w,
             consts,
             score,
-            *out.values(),
             flag(people, "enrolled", True),
             people["speech_cost"],
             people["drag"],
             people["score_public"],
+            *out.values(),
         )
         del friends_view
         spill = out["spillover"]

@@ -64,8 +64,12 @@ class TieCuttingParams(Params):
 def _seen_by_friends(
     listed: Any, public: Any, drag: Any, score: Any, shun_rate: float, drag_rate: float
 ) -> tuple[Any, Any]:
-    """What friends weigh of each citizen: (chance part from listing and visible drag,
-    score if visible else NaN), both float32, without float64 temporaries of n values."""
+    """What friends weigh of each citizen, without float64 temporaries of n values.
+
+    Returns:
+        (the part of a friend's cut chance from listing and visible drag, the score if
+        visible else NaN), both float32.
+    """
     n = score.size
     fixed = np.empty(n, dtype=np.float32)
     seen = np.empty(n, dtype=np.float32)

@@ -6,7 +6,7 @@ Rows are kept sorted so that membership tests are binary searches and rebuilds a
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numpy.typing import NDArray
 
 I64 = NDArray[np.int64]

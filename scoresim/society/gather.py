@@ -16,6 +16,8 @@ from scoresim.society.network import Network
 
 __all__ = [
     "component_labels",
+    "degree_sums",
+    "largest_component",
     "neighbour_sum",
     "tie_correlation",
 ]
@@ -49,7 +51,7 @@ def _find_root(parent: Any, x: int) -> int:
 @njit(cache=True)
 def _components(indptr: Any, indices: Any) -> Any:
     n = indptr.size - 1
-    parent = np.arange(n)
+    parent = np.arange(n, dtype=np.int32)  # ids fit: the CSR stores them as int32 too
     for i in range(n):
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
@@ -66,9 +68,53 @@ def _components(indptr: Any, indices: Any) -> Any:
     return parent
 
 
-def component_labels(net: Network) -> NDArray[np.int64]:
+def component_labels(net: Network) -> NDArray[np.int32]:
     """Connected-component label of each node (the smallest id in its component)."""
-    return np.asarray(_components(net.indptr, net.indices), dtype=np.int64)
+    return np.asarray(_components(net.indptr, net.indices))
+
+
+@njit(cache=True)
+def _in_largest(labels: Any, keep: Any) -> Any:
+    sizes = np.zeros(labels.size, dtype=np.int32)
+    for i in range(labels.size):
+        if keep[i]:
+            sizes[labels[i]] += 1
+    best = np.argmax(sizes)  # ties go to the smallest label
+    out = np.empty(labels.size, dtype=np.bool_)
+    for i in range(labels.size):
+        out[i] = keep[i] and labels[i] == best
+    return out
+
+
+def largest_component(net: Network, keep: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Mask of the kept nodes in the component holding the most kept nodes.
+
+    Components are those of the whole network; 9 bytes a node of temporaries.
+    """
+    return np.asarray(_in_largest(component_labels(net), keep))
+
+
+@njit(cache=True, parallel=True)
+def degree_sums(indptr: Any, alive: Any, marked: Any) -> Any:
+    """Integer totals over the living: (count, ties, isolated, marked count, marked ties).
+
+    One pass and no n-sized temporaries; integer sums, so the same whatever the threads.
+    """
+    count = 0
+    ties = 0
+    isolated = 0
+    m_count = 0
+    m_ties = 0
+    for i in prange(indptr.size - 1):
+        if alive[i]:
+            d = indptr[i + 1] - indptr[i]
+            count += 1
+            ties += d
+            isolated += d == 0
+            if marked[i]:
+                m_count += 1
+                m_ties += d
+    return np.array([count, ties, isolated, m_count, m_ties], dtype=np.int64)
 
 
 @njit(cache=True)
