@@ -207,12 +207,13 @@ def _ring(longest: int, moved: int) -> I32:
 
 @njit(cache=True)
 def _first_edited_row(indptr: I64, cut_pos: I64, add_src: I64) -> int:
-    first = indptr.size - 1
+    """The first row with a cut or a new entry (n if none)."""
+    row = indptr.size - 1
     if cut_pos.size:
-        first = np.searchsorted(indptr, cut_pos[0], side="right") - 1
+        row = np.searchsorted(indptr, cut_pos[0], side="right") - 1
     if add_src.size:
-        first = min(first, add_src[0])
-    return first
+        row = min(row, add_src[0])
+    return row
 
 
 @njit(cache=True)
@@ -224,32 +225,40 @@ def _apply_forward(
     mask = ring.size - 1
     head = 0
     size = 0
-    first = _first_edited_row(indptr, cut_pos, add_src)
-    k = first  # next row to read
     c = 0  # next cut position to pass
     q = 0  # next new entry to place
-    for i in range(first, n):
+    i = _first_edited_row(indptr, cut_pos, add_src)  # rows before it stay put
+    k = i  # next row to read
+    while i < n:
         start = new_ptr[i]
         stop = new_ptr[i + 1]
         if k == i and size == 0 and stop <= indptr[i + 1]:
             # Moving left or staying: nothing before has overwritten this row's entries.
+            edited = i  # scan to the next edited row (the edits are dense: no bisection)
+            while edited < n and not (
+                (c < cut_pos.size and cut_pos[c] < indptr[edited + 1])
+                or (q < add_src.size and add_src[q] == edited)
+            ):
+                edited += 1
+            if edited > i:
+                # A run of unedited rows, all shifted alike: one copy, ascending.
+                shift = start - indptr[i]
+                if shift != 0:
+                    for j in range(indptr[i], indptr[edited]):
+                        buf[j + shift] = buf[j]
+                i = k = edited
+                continue
             c_end = c
             while c_end < cut_pos.size and cut_pos[c_end] < indptr[i + 1]:
                 c_end += 1
             q_end = q
             while q_end < add_src.size and add_src[q_end] == i:
                 q_end += 1
-            if c_end == c and q_end == q:
-                src = indptr[i]
-                if src != start:
-                    for j in range(stop - start):
-                        buf[start + j] = buf[src + j]
-            else:
-                _read_row(indptr, buf, i, cut_pos, c, add_src, add_dst, q, ring, 0)
-                for j in range(stop - start):
-                    buf[start + j] = ring[j]
+            _read_row(indptr, buf, i, cut_pos, c, add_src, add_dst, q, ring, 0)
+            for j in range(stop - start):
+                buf[start + j] = ring[j]
             c, q = c_end, q_end
-            k = i + 1
+            i = k = i + 1
             continue
         # Moving right: first hold back every row whose old entries the write will cover.
         while k < n and (k <= i or indptr[k] < stop):
@@ -268,6 +277,7 @@ def _apply_forward(
             buf[start + j] = ring[(head + j) & mask]
         head = (head + stop - start) & mask
         size -= stop - start
+        i += 1
     indptr[:] = new_ptr
 
 
@@ -275,38 +285,45 @@ def _apply_forward(
 def _apply_backward(
     indptr: I64, new_ptr: I64, buf: I32, cut_pos: I64, add_src: I64, add_dst: I64, longest: int
 ) -> None:
-    # The mirror of _apply_forward: rows written from the last to the first edited one.
+    # The mirror of _apply_forward: rows written from the last one to the first edited one.
     n = indptr.size - 1
     ring = _ring(longest, max(add_src.size, cut_pos.size))
     mask = ring.size - 1
     head = 0
     size = 0
-    first = _first_edited_row(indptr, cut_pos, add_src)
-    k = n - 1  # next row to read
+    first = _first_edited_row(indptr, cut_pos, add_src)  # rows before it stay put
     c = cut_pos.size  # cut positions from here on belong to rows already read
     q = add_src.size
-    for i in range(n - 1, first - 1, -1):
+    i = k = n - 1  # row to write, next row to read
+    while i >= first:
         start = new_ptr[i]
         stop = new_ptr[i + 1]
         if k == i and size == 0 and start >= indptr[i]:
             # Moving right or staying: rows after this one were written past its old end.
+            edited = i  # scan to the previous edited row
+            while edited >= 0 and not (
+                (c > 0 and cut_pos[c - 1] >= indptr[edited]) or (q > 0 and add_src[q - 1] == edited)
+            ):
+                edited -= 1
+            if edited < i:
+                # A run of unedited rows, all shifted alike: one copy, descending.
+                shift = start - indptr[i]
+                if shift != 0:
+                    for j in range(indptr[i + 1] - 1, indptr[edited + 1] - 1, -1):
+                        buf[j + shift] = buf[j]
+                i = k = edited
+                continue
             c0 = c
             while c0 > 0 and cut_pos[c0 - 1] >= indptr[i]:
                 c0 -= 1
             q0 = q
             while q0 > 0 and add_src[q0 - 1] == i:
                 q0 -= 1
-            if c0 == c and q0 == q:
-                src = indptr[i]
-                if src != start:
-                    for j in range(stop - start - 1, -1, -1):
-                        buf[start + j] = buf[src + j]
-            else:
-                _read_row(indptr, buf, i, cut_pos, c0, add_src, add_dst, q0, ring, 0)
-                for j in range(stop - start):
-                    buf[start + j] = ring[j]
+            _read_row(indptr, buf, i, cut_pos, c0, add_src, add_dst, q0, ring, 0)
+            for j in range(stop - start):
+                buf[start + j] = ring[j]
             c, q = c0, q0
-            k = i - 1
+            i = k = i - 1
             continue
         # Moving left: hold back every row whose old entries the write will cover.
         while k >= 0 and (k >= i or indptr[k + 1] > start):
@@ -325,6 +342,7 @@ def _apply_backward(
             buf[start + j] = ring[(head + j) & mask]
         head = (head + stop - start) & mask
         size -= stop - start
+        i -= 1
     indptr[:] = new_ptr
 
 
