@@ -24,6 +24,7 @@ from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import living_adults
 from scoresim.modules.scoring import KIND_HISTORY, KIND_NEWS, KIND_NONE, KIND_OPINION
 from scoresim.rng import uniform_at
+from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 POINTS_UNIT = 50.0
 VALUE_UNIT = 1000.0
@@ -197,6 +198,7 @@ def _express(
     fear, news_rate, history_share, news_share = pars[4], pars[5], pars[6], pars[7]
     logit_news = _logit(max(news_rate, 1e-6))
     n_want = n_spoke = n_silenced = n_conf = n_news = 0
+    last = indices.size - 1
     for i in prange(seen_weight.size):
         kind_out[i] = KIND_NONE
         expressed_out[i] = 0
@@ -204,6 +206,7 @@ def _express(
             continue
         seen = 0.0
         for q in range(indptr[i], indptr[i + 1]):
+            prefetch(seen_weight, indices[min(q + PREFETCH_AHEAD, last)])
             j = indices[q]
             seen += seen_weight[j]
         deg = indptr[i + 1] - indptr[i]

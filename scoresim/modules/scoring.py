@@ -20,6 +20,7 @@ from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import ADULT_AGE, flag
 from scoresim.society.people import OCCUPATIONS
+from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 #: Identity-traits quality of each occupation in [0, 1] (stable, verifiable employment scores
 #: higher); an assumption, documented in docs/model.md.
@@ -154,11 +155,13 @@ def _compose(
     lo, span, factor, offset = consts[0], consts[1], consts[2], consts[3]
     median_income, pen, spill_pen, spill_cap = consts[4], consts[5], consts[6], consts[7]
     post_cost, public = consts[8], consts[9] > 0
+    last = indices.size - 1
     for i in prange(mem.size):
         rel = 0.0
         friends_mem = 0.0
         deg = indptr[i + 1] - indptr[i]
         for q in range(indptr[i], indptr[i + 1]):
+            prefetch(friends_view, 2 * indices[min(q + PREFETCH_AHEAD, last)])
             j = indices[q]
             rel += friends_view[j, 0]
             friends_mem += friends_view[j, 1]

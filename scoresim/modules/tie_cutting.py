@@ -14,6 +14,7 @@ from scoresim.modules.common import flag, living_adults
 from scoresim.modules.friendship import friend_of_friend
 from scoresim.rng import uniform_at, uniforms_at
 from scoresim.society.network import normalise_pairs
+from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 
 class TieCuttingParams(Params):
@@ -100,11 +101,15 @@ def _cut_mask(
     """
     status_rate, max_cut = rates[0], rates[1]
     out = np.zeros(indices.size, dtype=np.bool_)
+    last = indices.size - 1
     for i in prange(indptr.size - 1):
         if not cares[i]:
             continue
         si = score[i]
         for p in range(indptr[i], indptr[i + 1]):
+            ahead = indices[min(p + PREFETCH_AHEAD, last)]
+            prefetch(fixed, ahead)
+            prefetch(seen_score, ahead)
             j = indices[p]
             chance = fixed[j]
             sj = seen_score[j]

@@ -13,6 +13,7 @@ from numba import njit, prange
 from numpy.typing import NDArray
 
 from scoresim.society.network import Network
+from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 __all__ = [
     "component_labels",
@@ -27,9 +28,11 @@ __all__ = [
 def _sum(indptr: Any, indices: Any, values: Any) -> Any:
     n = indptr.size - 1
     out = np.zeros(n, dtype=np.float64)
+    last = indices.size - 1
     for i in prange(n):
         acc = 0.0
         for p in range(indptr[i], indptr[i + 1]):
+            prefetch(values, indices[min(p + PREFETCH_AHEAD, last)])
             acc += values[indices[p]]
         out[i] = acc
     return out
