@@ -182,3 +182,17 @@ def test_ties_of_reads_the_rows_of_the_given_nodes() -> None:
     ]
     empty_owner, empty_nb = net.ties_of(np.array([], dtype=np.int64))
     assert empty_owner.size == 0 and empty_nb.size == 0
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 3 * (1 << 16) + 17])
+def test_bit_positions_lists_the_set_bits_in_order(size: int) -> None:
+    from scoresim.society.csr_kernels import bit_positions, set_bit
+
+    rng = np.random.default_rng(size)
+    marked = np.flatnonzero(rng.random(size) < 0.05)
+    if size:
+        marked = np.union1d(marked, [0, size - 1])  # both ends, and word edges when present
+    bits = np.zeros((size + 63) // 64, dtype=np.uint64)
+    for p in marked.tolist():
+        set_bit(bits, p)
+    assert bit_positions(bits).tolist() == marked.tolist()

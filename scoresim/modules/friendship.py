@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numpy.typing import NDArray
 
 from scoresim.engine.module import Measure, Module, Params, Phase, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.rng import uniform_at, uniforms_at
+from scoresim.society.csr_kernels import BIT_CHUNK, bit_positions, set_bit
 from scoresim.society.network import Network, normalise_pairs
 
 
@@ -57,33 +58,24 @@ def friend_of_friend(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _fading(indptr: Any, indices: Any, base: Any, rate: float) -> Any:
-    """Ties that fade this month, as (u, v) with u < v.
+    """Bit set over tie entries: which ties fade this month.
 
-    Tie u-v decides by the draw at the position of its (u < v) entry; draws are made in the
-    loop (:func:`uniform_at`), and the output is sized for the expected count plus margin,
-    with a second pass in the rare month that needs more.
+    Tie u-v decides by the draw at the position of its (u < v) entry, ``uniform_at(base, p)``,
+    made in the loop. Chunks of entries run in parallel, each following the rows it spans.
     """
-    cap = int(indices.size * rate) + 1024
-    out_u = np.empty(cap, dtype=np.int64)
-    out_v = np.empty(cap, dtype=np.int64)
-    for _ in range(2):
-        k = 0
-        for i in range(indptr.size - 1):
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                if j > i and uniform_at(base, p) < rate:
-                    if k < cap:
-                        out_u[k] = i
-                        out_v[k] = j
-                    k += 1
-        if k <= cap:
-            break
-        cap = k
-        out_u = np.empty(cap, dtype=np.int64)
-        out_v = np.empty(cap, dtype=np.int64)
-    return out_u[:k], out_v[:k]
+    m = indices.size
+    bits = np.zeros((m + 63) // 64, dtype=np.uint64)
+    for c in prange((m + BIT_CHUNK - 1) // BIT_CHUNK):
+        p0 = c * BIT_CHUNK
+        i = np.searchsorted(indptr, p0, side="right") - 1
+        for p in range(p0, min(m, p0 + BIT_CHUNK)):
+            while indptr[i + 1] <= p:
+                i += 1
+            if indices[p] > i and uniform_at(base, p) < rate:
+                set_bit(bits, p)
+    return bits
 
 
 @register
@@ -108,9 +100,11 @@ class Friendship(Module):
         """Queue fading ties and new triadic ties."""
         net, t, n = sim.network, sim.t, sim.n
         alive = sim.people["alive"].astype(bool)
-        fu, fv = _fading(
-            net.indptr, net.indices, sim.stream(self, "fade").base(t), self.pars.fade_rate
+        pos = bit_positions(
+            _fading(net.indptr, net.indices, sim.stream(self, "fade").base(t), self.pars.fade_rate)
         )
+        fu = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each entry
+        fv = net.indices[pos].astype(np.int64)
         net.cut(fu, fv)
         seekers = np.flatnonzero(
             alive & sim.stream(self, "seek").bernoulli(t, self.pars.closure_rate, n)

@@ -6,7 +6,7 @@ Rows are kept sorted so that membership tests are binary searches and rebuilds a
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numpy.typing import NDArray
 
 I64 = NDArray[np.int64]
@@ -376,3 +376,45 @@ def apply_edits(
     """
     run = _apply_backward if backward else _apply_forward
     run(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest)
+
+
+#: Tie entries per chunk for kernels that mark entries in a bit set: a multiple of 64, so
+#: that chunks run in parallel never share a word.
+BIT_CHUNK = 1 << 16
+
+
+@njit(cache=True, inline="always")
+def set_bit(bits: NDArray[np.uint64], p: int) -> None:
+    """Set bit ``p`` of the bit set ``bits`` (64 entries a word)."""
+    bits[p >> 6] |= np.uint64(1) << np.uint64(p & 63)
+
+
+@njit(cache=True, parallel=True)
+def bit_positions(bits: NDArray[np.uint64]) -> I64:
+    """Positions of the set bits, ascending (counted per chunk, then written in parallel)."""
+    words = BIT_CHUNK // 64
+    chunks = (bits.size + words - 1) // words
+    start = np.zeros(chunks + 1, dtype=np.int64)
+    for c in prange(chunks):
+        k = 0
+        for w in range(c * words, min(bits.size, (c + 1) * words)):
+            x = bits[w]
+            while x:
+                x &= x - np.uint64(1)
+                k += 1
+        start[c + 1] = k
+    for c in range(chunks):
+        start[c + 1] += start[c]
+    out = np.empty(start[chunks], dtype=np.int64)
+    for c in prange(chunks):
+        k = start[c]
+        for w in range(c * words, min(bits.size, (c + 1) * words)):
+            x = bits[w]
+            b = 0
+            while x:
+                if x & np.uint64(1):
+                    out[k] = w * 64 + b
+                    k += 1
+                x >>= np.uint64(1)
+                b += 1
+    return out
