@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit, prange
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import flag
-from scoresim.society.people import BARRABLE_OCCUPATIONS, occupation_code
+from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS, occupation_code
 
 
 class BlacklistParams(Params):
@@ -87,38 +90,86 @@ class Blacklist(Module):
         Measure("barred_total", "citizens ever barred from a listed occupation"),
     )
 
-    _barrable = np.array([occupation_code(o) for o in BARRABLE_OCCUPATIONS], dtype=np.uint8)
+    _barrable_table = np.isin(
+        np.arange(len(OCCUPATIONS)), [occupation_code(o) for o in BARRABLE_OCCUPATIONS]
+    )
 
     def step(self, sim: Simulation) -> None:
         """List, release and sanction."""
         p, people = self.pars, sim.people
-        alive = people["alive"] == 1
-        enrolled = flag(people, "enrolled", True)
-        score = people["score"]
-        listed = people["blacklisted"]
-        months = people["listed_months"]
-        was = listed == 1
-        enter = alive & enrolled & ~was & (score < p.threshold)
-        leave = np.zeros(sim.n, dtype=bool)
-        if p.allow_exit:
-            leave = was & (months >= p.min_months) & (score >= p.exit_score)
-        leave |= was & ~alive
-        listed[enter] = 1
-        listed[leave] = 0
-        now = listed == 1
-        months[now] += 1
-        months[~now] = 0
-        people["listed_publicly"] = now & p.public
-        people["reach"] = np.where(now, p.throttle, 1.0)
-        occ = people["occupation"]
-        bar = now & np.isin(occ, self._barrable)
-        occ[bar] = occupation_code("worker")
-        people["barred"][bar] = 1
-        people["income"][bar] *= np.float32(p.barred_income)
-        if "wage" in people:
-            people["wage"][bar] *= np.float32(p.barred_income)
-        sim.record("blacklist_size", float(np.count_nonzero(now & alive)))
-        sim.record("blacklist_inflow", float(np.count_nonzero(enter)))
-        sim.record("blacklist_exits", float(np.count_nonzero(leave & alive)))
-        sim.record("sanctions_applied", float(np.count_nonzero(enter) + np.count_nonzero(bar)))
-        sim.record("barred_total", float(np.count_nonzero(people["barred"])))
+        wage = people.get("wage", np.empty(0, dtype=np.float32))
+        size, inflow, exits, barring, barred = _list_and_sanction(
+            people["alive"],
+            flag(people, "enrolled", True),
+            people["score"],
+            people["blacklisted"],
+            people["listed_months"],
+            people["listed_publicly"],
+            people["reach"],
+            people["occupation"],
+            people["barred"],
+            people["income"],
+            wage,
+            self._barrable_table,
+            occupation_code("worker"),
+            np.array([p.threshold, p.exit_score, p.min_months, p.allow_exit, p.public, p.throttle]),
+            np.float32(p.barred_income),
+        )
+        sim.record("blacklist_size", float(size))
+        sim.record("blacklist_inflow", float(inflow))
+        sim.record("blacklist_exits", float(exits))
+        sim.record("sanctions_applied", float(inflow + barring))
+        sim.record("barred_total", float(barred))
+
+
+@njit(cache=True, parallel=True)
+def _list_and_sanction(
+    alive: Any,
+    enrolled: Any,
+    score: Any,
+    listed: Any,
+    months: Any,
+    listed_publicly: Any,
+    reach: Any,
+    occupation: Any,
+    barred: Any,
+    income: Any,
+    wage: Any,
+    barrable: Any,
+    worker: int,
+    pars: Any,
+    barred_income: Any,
+) -> tuple[int, int, int, int, int]:
+    """List, release and sanction everyone in one pass.
+
+    Returns (living listed, newly listed, living released, newly barred, ever barred).
+    """
+    threshold, exit_score, min_months = pars[0], pars[1], pars[2]
+    allow_exit, public, throttle = pars[3] > 0, pars[4] > 0, pars[5]
+    size = inflow = exits = barring = ever_barred = 0
+    for i in prange(score.size):
+        living = alive[i] == 1
+        was = listed[i] == 1
+        if not was and living and enrolled[i] and score[i] < threshold:
+            listed[i] = 1
+            inflow += 1
+        elif was and (
+            not living or (allow_exit and months[i] >= min_months and score[i] >= exit_score)
+        ):
+            listed[i] = 0
+            exits += living
+        now = listed[i] == 1
+        months[i] = months[i] + 1 if now else 0
+        listed_publicly[i] = now and public
+        reach[i] = throttle if now else 1.0
+        if now:
+            size += living
+            if barrable[occupation[i]]:
+                occupation[i] = worker
+                barred[i] = 1
+                income[i] *= barred_income
+                if wage.size:
+                    wage[i] *= barred_income
+                barring += 1
+        ever_barred += barred[i] == 1
+    return size, inflow, exits, barring, ever_barred

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit, prange
 
 from scoresim.engine.module import Measure, Module, Params, Phase, State, param
 from scoresim.engine.registry import register
 from scoresim.engine.simulation import Simulation
 from scoresim.modules.common import flag, living_adults
+from scoresim.rng import uniform_at
 
 
 class BraggingParams(Params):
@@ -49,15 +53,30 @@ class Bragging(Module):
         """Draw who brags."""
         p, people = self.pars, sim.people
         able = living_adults(people) & flag(people, "enrolled", True)
-        height = np.clip(
-            (people["score"] - p.threshold) / max(p.score_max - p.threshold, 1.0), 0.0, 1.0
+        count = _brag(
+            able,
+            people["score"],
+            people["independence"],
+            people["brags"],
+            sim.stream(self, "brag").base(sim.t),
+            np.array([p.rate, p.threshold, max(p.score_max - p.threshold, 1.0)]),
         )
-        # The independent care less for the score as a status.
-        chance = p.rate * height * (1.5 - people["independence"])
-        brag = (
-            able
-            & (people["score"] >= p.threshold)
-            & sim.stream(self, "brag").bernoulli(sim.t, chance, sim.n)
-        )
-        people["brags"][brag] += 1
-        sim.record("bragging_posts", float(np.count_nonzero(brag)))
+        sim.record("bragging_posts", float(count))
+
+
+@njit(cache=True, parallel=True)
+def _brag(able: Any, score: Any, independence: Any, brags: Any, base: Any, pars: Any) -> int:
+    """Who posts their score this month (draws by id, ``uniform_at``); returns how many.
+
+    The chance grows with the height of the score above the threshold; the independent care
+    less for the score as a status.
+    """
+    rate, threshold, span = pars[0], pars[1], pars[2]
+    count = 0
+    for i in prange(score.size):
+        if able[i] and score[i] >= threshold:
+            height = min(max((score[i] - threshold) / span, 0.0), 1.0)
+            if uniform_at(base, i) < rate * height * (1.5 - independence[i]):
+                brags[i] += 1
+                count += 1
+    return count
