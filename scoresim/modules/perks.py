@@ -75,30 +75,44 @@ def _grant(
     by_bits = np.zeros((chunks, 16), dtype=np.int64)
     for c in prange(chunks):
         for i in range(c * _CHUNK, min(score.size, (c + 1) * _CHUNK)):
-            _grant_one(
-                i,
-                c,
-                score,
-                adult,
-                enrolled,
-                listed,
-                dissenter,
-                speech,
-                income,
-                edges,
-                thresholds,
-                values,
-                bits_out,
-                value_out,
-                offer_out,
-                stake_out,
-                gap_out,
-                group_n,
-                group_held,
-                quint_n,
-                quint_held,
-                by_bits,
-            )
+            s = score[i]
+            eligible = adult[i] and not listed[i]
+            held_ok = eligible and enrolled[i]
+            bits = 0
+            value = 0.0
+            offer = 0.0
+            stake = 0.0
+            gap = NO_NEXT
+            for k in range(k_perks):
+                t = thresholds[k]
+                if s >= t:
+                    if eligible:
+                        offer += values[k]
+                    if held_ok:
+                        bits |= 1 << k
+                        value += values[k]
+                    if enrolled[i] and s - speech[i] < t:
+                        stake += values[k]
+                elif t - s < gap:
+                    gap = t - s
+            bits_out[i] = bits
+            value_out[i] = value
+            offer_out[i] = offer
+            stake_out[i] = stake
+            gap_out[i] = gap
+            if adult[i]:
+                g = 1 if dissenter[i] == 1 else 2
+                group_n[c, g] += 1
+                by_bits[c, bits] += 1
+                q = 0
+                while q < 4 and income[i] > edges[q]:
+                    q += 1
+                quint_n[c, q] += 1
+                if bits >> 2 & 1:
+                    quint_held[c, q] += 1
+                for k in range(k_perks):
+                    if bits >> k & 1:
+                        group_held[c, g, k] += 1
     return (
         group_n.sum(axis=0),
         group_held.sum(axis=0),
@@ -106,73 +120,6 @@ def _grant(
         quint_held.sum(axis=0),
         by_bits.sum(axis=0),
     )
-
-
-@njit(cache=True, inline="always")
-def _grant_one(
-    i: int,
-    c: int,
-    score: Any,
-    adult: Any,
-    enrolled: Any,
-    listed: Any,
-    dissenter: Any,
-    speech: Any,
-    income: Any,
-    edges: Any,
-    thresholds: Any,
-    values: Any,
-    bits_out: Any,
-    value_out: Any,
-    offer_out: Any,
-    stake_out: Any,
-    gap_out: Any,
-    group_n: Any,
-    group_held: Any,
-    quint_n: Any,
-    quint_held: Any,
-    by_bits: Any,
-) -> None:
-    """Grant citizen ``i`` its perks and add it to the counts of chunk ``c``."""
-    k_perks = thresholds.size
-    s = score[i]
-    eligible = adult[i] and not listed[i]
-    held_ok = eligible and enrolled[i]
-    bits = 0
-    value = 0.0
-    offer = 0.0
-    stake = 0.0
-    gap = NO_NEXT
-    for k in range(k_perks):
-        t = thresholds[k]
-        if s >= t:
-            if eligible:
-                offer += values[k]
-            if held_ok:
-                bits |= 1 << k
-                value += values[k]
-            if enrolled[i] and s - speech[i] < t:
-                stake += values[k]
-        elif t - s < gap:
-            gap = t - s
-    bits_out[i] = bits
-    value_out[i] = value
-    offer_out[i] = offer
-    stake_out[i] = stake
-    gap_out[i] = gap
-    if adult[i]:
-        g = 1 if dissenter[i] == 1 else 2
-        group_n[c, g] += 1
-        by_bits[c, bits] += 1
-        q = 0
-        while q < 4 and income[i] > edges[q]:
-            q += 1
-        quint_n[c, q] += 1
-        if bits >> 2 & 1:
-            quint_held[c, q] += 1
-        for k in range(k_perks):
-            if bits >> k & 1:
-                group_held[c, g, k] += 1
 
 
 @njit(cache=True, parallel=True)
