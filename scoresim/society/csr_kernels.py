@@ -87,33 +87,28 @@ def _find(indices: I32, lo: int, hi: int, x: int) -> int:
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def cut_positions(indptr: I64, indices: I32, a: I64, b: I64) -> I64:
     """Positions in ``indices`` of both directed entries of each existing tie ``(a[k], b[k])``.
 
     The pairs must be unique (missing ties are skipped). Returns the positions ascending.
     """
     pos = np.empty(2 * a.size, dtype=np.int64)
-    m = 0
-    for k in range(a.size):
+    for k in prange(a.size):
         x = a[k]
         y = b[k]
         pxy = _find(indices, indptr[x], indptr[x + 1], y)
-        if pxy < 0:
-            continue
-        pos[m] = pxy
-        pos[m + 1] = _find(indices, indptr[y], indptr[y + 1], x)
-        m += 2
-    out = pos[:m].copy()
-    out.sort()
-    return out
+        pos[2 * k] = pxy
+        pos[2 * k + 1] = _find(indices, indptr[y], indptr[y + 1], x) if pxy >= 0 else -1
+    pos.sort()
+    return pos[np.searchsorted(pos, 0) :].copy()  # the missing ties' -1s sort first
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
     """For each pair, whether the tie ``(a[k], b[k])`` is absent from the network."""
     out = np.empty(a.size, dtype=np.bool_)
-    for k in range(a.size):
+    for k in prange(a.size):
         x = a[k]
         out[k] = _find(indices, indptr[x], indptr[x + 1], b[k]) < 0
     return out
