@@ -5,6 +5,7 @@ Rows are kept sorted so that membership tests are binary searches and rebuilds a
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
@@ -158,13 +159,14 @@ def _read_row(
     q: int,
     ring: I32,
     at: int,
+    mask: int = -1,
 ) -> int:
-    """Write row ``i`` as edited into the ring buffer at ``at`` and return its length.
+    """Write row ``i`` as edited into ``ring`` at ``at`` and return its length.
 
     ``c`` and ``q`` index the row's first cut position and first new entry; cut entries are
-    skipped and new ones merged in order. ``ring.size`` is a power of two.
+    skipped and new ones merged in order. Positions wrap with ``mask`` (the ring's size, a
+    power of two, minus one; -1 writes linearly).
     """
-    mask = ring.size - 1
     p = indptr[i]
     end = indptr[i + 1]
     w = 0
@@ -201,36 +203,36 @@ def _ring(longest: int, moved: int) -> I32:
 
 
 @njit(cache=True)
-def _first_edited_row(indptr: I64, cut_pos: I64, add_src: I64) -> int:
-    """The first row with a cut or a new entry (n if none)."""
-    row = indptr.size - 1
-    if cut_pos.size:
-        row = np.searchsorted(indptr, cut_pos[0], side="right") - 1
-    if add_src.size:
-        row = min(row, add_src[0])
-    return row
-
-
-@njit(cache=True)
 def _apply_forward(
-    indptr: I64, new_ptr: I64, buf: I32, cut_pos: I64, add_src: I64, add_dst: I64, longest: int
+    indptr: I64,
+    new_ptr: I64,
+    buf: I32,
+    cut_pos: I64,
+    add_src: I64,
+    add_dst: I64,
+    longest: int,
+    lo: int,
+    hi: int,
 ) -> None:
-    n = indptr.size - 1
+    """Edit rows ``[lo, hi)`` in place, writing them first to last.
+
+    Reads no row outside the range: the caller has saved any such row whose old entries a
+    write here may cover.
+    """
     ring = _ring(longest, max(add_src.size, cut_pos.size))
     mask = ring.size - 1
     head = 0
     size = 0
-    c = 0  # next cut position to pass
-    q = 0  # next new entry to place
-    i = _first_edited_row(indptr, cut_pos, add_src)  # rows before it stay put
-    k = i  # next row to read
-    while i < n:
+    c = int(np.searchsorted(cut_pos, indptr[lo]))  # next cut position to pass
+    q = int(np.searchsorted(add_src, lo))  # next new entry to place
+    i = k = lo  # row to write, next row to read
+    while i < hi:
         start = new_ptr[i]
         stop = new_ptr[i + 1]
         if k == i and size == 0 and stop <= indptr[i + 1]:
             # Moving left or staying: nothing before has overwritten this row's entries.
             edited = i  # scan to the next edited row (the edits are dense: no bisection)
-            while edited < n and not (
+            while edited < hi and not (
                 (c < cut_pos.size and cut_pos[c] < indptr[edited + 1])
                 or (q < add_src.size and add_src[q] == edited)
             ):
@@ -243,29 +245,21 @@ def _apply_forward(
                         buf[j + shift] = buf[j]
                 i = k = edited
                 continue
-            c_end = c
-            while c_end < cut_pos.size and cut_pos[c_end] < indptr[i + 1]:
-                c_end += 1
-            q_end = q
-            while q_end < add_src.size and add_src[q_end] == i:
-                q_end += 1
-            _read_row(indptr, buf, i, cut_pos, c, add_src, add_dst, q, ring, 0)
+            c_end, q_end = _row_edits_after(indptr, cut_pos, c, add_src, q, i)
+            _read_row(indptr, buf, i, cut_pos, c, add_src, add_dst, q, ring, 0, mask)
             for j in range(stop - start):
                 buf[start + j] = ring[j]
             c, q = c_end, q_end
             i = k = i + 1
             continue
         # Moving right: first hold back every row whose old entries the write will cover.
-        while k < n and (k <= i or indptr[k] < stop):
+        while k < hi and (k <= i or indptr[k] < stop):
             if size + new_ptr[k + 1] - new_ptr[k] > ring.size:
                 raise RuntimeError("apply_edits: ring buffer overflow")
-            c_end = c
-            while c_end < cut_pos.size and cut_pos[c_end] < indptr[k + 1]:
-                c_end += 1
-            q_end = q
-            while q_end < add_src.size and add_src[q_end] == k:
-                q_end += 1
-            size += _read_row(indptr, buf, k, cut_pos, c, add_src, add_dst, q, ring, head + size)
+            c_end, q_end = _row_edits_after(indptr, cut_pos, c, add_src, q, k)
+            size += _read_row(
+                indptr, buf, k, cut_pos, c, add_src, add_dst, q, ring, head + size, mask
+            )
             c, q = c_end, q_end
             k += 1
         for j in range(stop - start):
@@ -273,30 +267,35 @@ def _apply_forward(
         head = (head + stop - start) & mask
         size -= stop - start
         i += 1
-    indptr[:] = new_ptr
 
 
 @njit(cache=True)
 def _apply_backward(
-    indptr: I64, new_ptr: I64, buf: I32, cut_pos: I64, add_src: I64, add_dst: I64, longest: int
+    indptr: I64,
+    new_ptr: I64,
+    buf: I32,
+    cut_pos: I64,
+    add_src: I64,
+    add_dst: I64,
+    longest: int,
+    lo: int,
+    hi: int,
 ) -> None:
-    # The mirror of _apply_forward: rows written from the last one to the first edited one.
-    n = indptr.size - 1
+    """Edit rows ``[lo, hi)`` in place, writing them last to first (mirror of the above)."""
     ring = _ring(longest, max(add_src.size, cut_pos.size))
     mask = ring.size - 1
     head = 0
     size = 0
-    first = _first_edited_row(indptr, cut_pos, add_src)  # rows before it stay put
-    c = cut_pos.size  # cut positions from here on belong to rows already read
-    q = add_src.size
-    i = k = n - 1  # row to write, next row to read
-    while i >= first:
+    c = int(np.searchsorted(cut_pos, indptr[hi]))  # cuts from here on belong to rows already read
+    q = int(np.searchsorted(add_src, hi))
+    i = k = hi - 1  # row to write, next row to read
+    while i >= lo:
         start = new_ptr[i]
         stop = new_ptr[i + 1]
         if k == i and size == 0 and start >= indptr[i]:
             # Moving right or staying: rows after this one were written past its old end.
             edited = i  # scan to the previous edited row
-            while edited >= 0 and not (
+            while edited >= lo and not (
                 (c > 0 and cut_pos[c - 1] >= indptr[edited]) or (q > 0 and add_src[q - 1] == edited)
             ):
                 edited -= 1
@@ -308,29 +307,21 @@ def _apply_backward(
                         buf[j + shift] = buf[j]
                 i = k = edited
                 continue
-            c0 = c
-            while c0 > 0 and cut_pos[c0 - 1] >= indptr[i]:
-                c0 -= 1
-            q0 = q
-            while q0 > 0 and add_src[q0 - 1] == i:
-                q0 -= 1
-            _read_row(indptr, buf, i, cut_pos, c0, add_src, add_dst, q0, ring, 0)
+            c0, q0 = _row_edits_before(indptr, cut_pos, c, add_src, q, i)
+            _read_row(indptr, buf, i, cut_pos, c0, add_src, add_dst, q0, ring, 0, mask)
             for j in range(stop - start):
                 buf[start + j] = ring[j]
             c, q = c0, q0
             i = k = i - 1
             continue
         # Moving left: hold back every row whose old entries the write will cover.
-        while k >= 0 and (k >= i or indptr[k + 1] > start):
+        while k >= lo and (k >= i or indptr[k + 1] > start):
             if size + new_ptr[k + 1] - new_ptr[k] > ring.size:
                 raise RuntimeError("apply_edits: ring buffer overflow")
-            c0 = c
-            while c0 > 0 and cut_pos[c0 - 1] >= indptr[k]:
-                c0 -= 1
-            q0 = q
-            while q0 > 0 and add_src[q0 - 1] == k:
-                q0 -= 1
-            size += _read_row(indptr, buf, k, cut_pos, c0, add_src, add_dst, q0, ring, head + size)
+            c0, q0 = _row_edits_before(indptr, cut_pos, c, add_src, q, k)
+            size += _read_row(
+                indptr, buf, k, cut_pos, c0, add_src, add_dst, q0, ring, head + size, mask
+            )
             c, q = c0, q0
             k -= 1
         for j in range(stop - start):
@@ -338,7 +329,114 @@ def _apply_backward(
         head = (head + stop - start) & mask
         size -= stop - start
         i -= 1
+
+
+@njit(cache=True, inline="always")
+def _row_edits_after(
+    indptr: I64, cut_pos: I64, c: int, add_src: I64, q: int, i: int
+) -> tuple[int, int]:
+    """Given row ``i``'s first cut ``c`` and first new entry ``q``, those of row ``i + 1``."""
+    while c < cut_pos.size and cut_pos[c] < indptr[i + 1]:
+        c += 1
+    while q < add_src.size and add_src[q] == i:
+        q += 1
+    return c, q
+
+
+@njit(cache=True, inline="always")
+def _row_edits_before(
+    indptr: I64, cut_pos: I64, c: int, add_src: I64, q: int, i: int
+) -> tuple[int, int]:
+    """Given the first cut ``c`` and new entry ``q`` after row ``i``, row ``i``'s first ones."""
+    while c > 0 and cut_pos[c - 1] >= indptr[i]:
+        c -= 1
+    while q > 0 and add_src[q - 1] == i:
+        q -= 1
+    return c, q
+
+
+@njit(cache=True)
+def _block_zones(indptr: I64, new_ptr: I64, blocks: int) -> tuple[I64, I64, I64]:
+    """Split the rows into blocks of about equal entries; per block, the rows to save first.
+
+    Block ``b`` holds rows ``[bounds[b], bounds[b + 1])``. Its head rows
+    ``[bounds[b], heads[b])`` start before the new end of block ``b - 1`` (whose writes may
+    cover them); its tail rows ``[tails[b], bounds[b + 1])`` end after the new start of block
+    ``b + 1``. Between them, the interior reads and writes only places no other block's
+    interior touches.
+    """
+    n = indptr.size - 1
+    bounds = np.empty(blocks + 1, dtype=np.int64)
+    for b in range(blocks + 1):
+        bounds[b] = np.searchsorted(indptr, indptr[n] * b // blocks)
+    bounds[0] = 0
+    bounds[blocks] = n
+    heads = np.empty(blocks, dtype=np.int64)
+    tails = np.empty(blocks, dtype=np.int64)
+    for b in range(blocks):
+        lo = bounds[b]
+        hi = bounds[b + 1]
+        h = np.searchsorted(indptr, new_ptr[lo])  # first row starting at or after it
+        heads[b] = min(max(h, lo), hi)
+        t = hi
+        if b + 1 < blocks and new_ptr[hi] < indptr[hi]:
+            t = np.searchsorted(indptr, new_ptr[hi], side="right") - 1
+        tails[b] = min(max(t, heads[b]), hi)
+    return bounds, heads, tails
+
+
+@njit(cache=True, parallel=True)
+def _apply_blocks(
+    indptr: I64,
+    new_ptr: I64,
+    buf: I32,
+    cut_pos: I64,
+    add_src: I64,
+    add_dst: I64,
+    longest: int,
+    backward: bool,
+    blocks: int,
+) -> None:
+    bounds, heads, tails = _block_zones(indptr, new_ptr, blocks)
+    # Zone 2b: block b's head rows; zone 2b + 1: its tail rows.
+    first = np.empty(2 * blocks, dtype=np.int64)
+    last = np.empty(2 * blocks, dtype=np.int64)
+    first[0::2] = bounds[:-1]
+    last[0::2] = heads
+    first[1::2] = tails
+    last[1::2] = bounds[1:]
+    offset = np.zeros(2 * blocks + 1, dtype=np.int64)
+    for z in range(2 * blocks):
+        offset[z + 1] = offset[z] + new_ptr[last[z]] - new_ptr[first[z]]
+    saved = np.empty(offset[-1], dtype=np.int32)
+    no_wrap = -1  # a mask of all ones: `saved` is written linearly
+    for z in prange(2 * blocks):  # 1: save the zones' rows, as edited
+        c = int(np.searchsorted(cut_pos, indptr[first[z]]))
+        q = int(np.searchsorted(add_src, first[z]))
+        at = offset[z]
+        for k in range(first[z], last[z]):
+            c_end, q_end = _row_edits_after(indptr, cut_pos, c, add_src, q, k)
+            at += _read_row(indptr, buf, k, cut_pos, c, add_src, add_dst, q, saved, at, no_wrap)
+            c, q = c_end, q_end
+    for b in prange(blocks):  # 2: the interiors, each on its own
+        if heads[b] < tails[b]:
+            if backward:
+                _apply_backward(
+                    indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, heads[b], tails[b]
+                )
+            else:
+                _apply_forward(
+                    indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, heads[b], tails[b]
+                )
+    for z in prange(2 * blocks):  # 3: the zones' rows to their new places
+        dest = new_ptr[first[z]]
+        for j in range(offset[z + 1] - offset[z]):
+            buf[dest + j] = saved[offset[z] + j]
     indptr[:] = new_ptr
+
+
+#: Entries from which tie edits are split into blocks edited in parallel.
+PARALLEL_EDITS_FROM = 1 << 22
 
 
 def apply_edits(
@@ -350,6 +448,7 @@ def apply_edits(
     add_dst: I64,
     longest: int,
     backward: bool,
+    blocks: int | None = None,
 ) -> None:
     """Edit the CSR in place: ``buf`` (capacity >= ``new_ptr[-1]``) and ``indptr`` updated.
 
@@ -357,7 +456,9 @@ def apply_edits(
     from the start if most entries move left, from the end if most move right; a row that
     would overwrite old entries not yet read first has those rows read, edited, into a small
     ring buffer. The only extra memory is that ring (two rows plus the new entries at most)
-    and ``new_ptr``, not a second copy of the ties; rows before the first edit stay put.
+    and ``new_ptr``, not a second copy of the ties. Large networks are split into blocks of
+    rows edited in parallel: the few rows at each block's edges that a neighbour's writes
+    could cover are saved first and written last.
 
     Args:
         indptr: Row pointers (overwritten with ``new_ptr``).
@@ -368,9 +469,19 @@ def apply_edits(
         add_dst: Their neighbours, ascending within each row.
         longest: Longest row after the edits.
         backward: Work from the end (see :func:`plan_edits`).
+        blocks: Blocks edited in parallel (default: one below PARALLEL_EDITS_FROM entries,
+            else four per thread). The result does not depend on it.
     """
-    run = _apply_backward if backward else _apply_forward
-    run(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest)
+    if blocks is None:
+        blocks = 1 if buf.size < PARALLEL_EDITS_FROM else 4 * numba.get_num_threads()
+    blocks = max(1, min(blocks, indptr.size - 1))
+    if blocks == 1:
+        n = indptr.size - 1
+        run = _apply_backward if backward else _apply_forward
+        run(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, 0, n)
+        indptr[:] = new_ptr
+    else:
+        _apply_blocks(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, backward, blocks)
 
 
 #: Tie entries per chunk for kernels that mark entries in a bit set: a multiple of 64, so
