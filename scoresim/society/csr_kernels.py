@@ -193,8 +193,8 @@ def _ring(longest: int, moved: int) -> I32:
     """A ring buffer (power-of-two size) large enough for the rows held back at once.
 
     Rows are held only while the new place of the row being written covers old entries
-    not yet read: at most the shift against the working direction (no more than the
-    entries added or cut, ``moved``) plus two rows.
+    not yet read: at most the largest shift against the working direction (``moved``) plus
+    two rows.
     """
     cap = 16
     while cap < 2 * longest + moved + 16:
@@ -219,7 +219,10 @@ def _apply_forward(
     Reads no row outside the range: the caller has saved any such row whose old entries a
     write here may cover.
     """
-    ring = _ring(longest, max(add_src.size, cut_pos.size))
+    moved = 0  # the most a row here moves right, against the working direction
+    for i in range(lo, hi + 1):
+        moved = max(moved, new_ptr[i] - indptr[i])
+    ring = _ring(longest, moved)
     mask = ring.size - 1
     head = 0
     size = 0
@@ -282,7 +285,10 @@ def _apply_backward(
     hi: int,
 ) -> None:
     """Edit rows ``[lo, hi)`` in place, writing them last to first (mirror of the above)."""
-    ring = _ring(longest, max(add_src.size, cut_pos.size))
+    moved = 0  # the most a row here moves left, against the working direction
+    for i in range(lo, hi + 1):
+        moved = max(moved, indptr[i] - new_ptr[i])
+    ring = _ring(longest, moved)
     mask = ring.size - 1
     head = 0
     size = 0
