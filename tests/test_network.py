@@ -239,3 +239,16 @@ def test_in_place_edits_agree_whatever_the_direction_and_blocks(backward, blocks
         )
         assert as_set(edited) == expected, seed
         check_csr(edited)
+
+
+def test_network_from_read_only_arrays_can_be_edited() -> None:
+    net = Network.from_pairs(4, np.array([0, 1, 2]), np.array([1, 2, 3]))
+    indptr, indices = net.indptr.copy(), net.indices.copy()
+    indptr.flags.writeable = False
+    indices.flags.writeable = False
+    frozen = Network(indptr, indices)
+    frozen.cut(np.array([0]), np.array([1]))
+    frozen.add(np.array([0]), np.array([3]))
+    assert frozen.commit() == (1, 1)
+    assert as_set(frozen) == {(0, 3), (1, 2), (2, 3)}
+    assert indices.tolist() == [1, 0, 2, 1, 3, 2]  # the caller's read-only arrays untouched

@@ -461,10 +461,10 @@ def apply_edits(
     Rows shift by the net count of edits before them. They are written one after another,
     from the start if most entries move left, from the end if most move right; a row that
     would overwrite old entries not yet read first has those rows read, edited, into a small
-    ring buffer. The only extra memory is that ring (two rows plus the new entries at most)
-    and ``new_ptr``, not a second copy of the ties. Large networks are split into blocks of
-    rows edited in parallel: the few rows at each block's edges that a neighbour's writes
-    could cover are saved first and written last.
+    ring buffer. The only extra memory is that ring (two rows plus the largest shift against
+    the working direction) and ``new_ptr``, not a second copy of the ties. Large networks
+    are split into blocks of rows edited in parallel: the few rows at each block's edges
+    that a neighbour's writes could cover are saved first and written last.
 
     Args:
         indptr: Row pointers (overwritten with ``new_ptr``).

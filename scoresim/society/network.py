@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -40,6 +42,12 @@ def normalise_pairs(
     return keys // n, keys % n
 
 
+def _writable(a: NDArray[np.integer], dtype: type[np.integer]) -> NDArray[Any]:
+    """``a`` as a contiguous, writable array of ``dtype``, copied only if it is not one."""
+    out = np.ascontiguousarray(a, dtype=dtype)
+    return out if out.flags.writeable else out.copy()
+
+
 #: Spare room given to the neighbour ids when a network is built, as a share of the ties.
 SPARE = 1 / 16
 
@@ -51,6 +59,10 @@ class Network:
     together by :meth:`commit`, one pass per batch instead of one per tie, in place: the
     neighbour ids live in a buffer with spare room at the end, and the rows move within it.
 
+    The arrays given are kept, not copied (at 100M citizens a copy of the ties is 4 GB), and
+    commits edit them in place: pass copies to keep the originals. Read-only arrays are
+    copied.
+
     Args:
         indptr: Row pointers, length ``n + 1`` (int64).
         indices: Neighbour ids, sorted within each row (int32); may run past
@@ -58,9 +70,9 @@ class Network:
     """
 
     def __init__(self, indptr: NDArray[np.int64], indices: NDArray[np.int32]):
-        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.indptr = _writable(indptr, np.int64)
         # Neighbour ids with spare room at the end, so that edits happen in place.
-        self._buf = np.ascontiguousarray(indices, dtype=np.int32)
+        self._buf = _writable(indices, np.int32)
         self._sources: NDArray[np.int64] | None = None  # cached owner of each entry
         self._cuts: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
         self._adds: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
