@@ -48,12 +48,12 @@ def friend_of_friend(
         u1: Uniform draws choosing the friend, one per citizen in ``who``.
         u2: Uniform draws choosing the friend's friend.
     """
-    deg = net.degree()
     out = np.full(who.size, -1, dtype=np.int64)
-    has = deg[who] > 0
+    deg_who = net.degree(who)
+    has = deg_who > 0
     w = who[has]
-    j = net.indices[net.indptr[w] + (u1[has] * deg[w]).astype(np.int64)].astype(np.int64)
-    k = net.indices[net.indptr[j] + (u2[has] * deg[j]).astype(np.int64)].astype(np.int64)
+    j = net.indices[net.indptr[w] + (u1[has] * deg_who[has]).astype(np.int64)].astype(np.int64)
+    k = net.indices[net.indptr[j] + (u2[has] * net.degree(j)).astype(np.int64)].astype(np.int64)
     out[has] = np.where(k != w, k, -1)
     return out
 

@@ -107,9 +107,11 @@ class Network:
         """Number of undirected ties."""
         return self.indices.size // 2
 
-    def degree(self) -> NDArray[np.int64]:
-        """Number of ties of each node."""
-        return np.diff(self.indptr)
+    def degree(self, nodes: NDArray[np.integer] | None = None) -> NDArray[np.int64]:
+        """Number of ties of each node, or of the given nodes only (no n-sized array)."""
+        if nodes is None:
+            return np.diff(self.indptr)
+        return np.asarray(self.indptr[nodes + 1] - self.indptr[nodes], dtype=np.int64)
 
     def neighbours(self, i: int) -> NDArray[np.int32]:
         """Ids of node ``i``'s neighbours, ascending."""
@@ -136,7 +138,7 @@ class Network:
         Reads only those rows: no array the size of the whole network is made.
         """
         nodes = np.asarray(nodes, dtype=np.int64)
-        counts = self.indptr[nodes + 1] - self.indptr[nodes]
+        counts = self.degree(nodes)
         owner = np.repeat(nodes, counts)
         # Positions of each node's entries: its row start plus 0, 1, ... within the row.
         starts = np.repeat(self.indptr[nodes] - np.cumsum(counts) + counts, counts)
@@ -168,12 +170,17 @@ class Network:
         """Whether edits are queued."""
         return bool(self._cuts or self._adds)
 
-    def commit(self) -> tuple[int, int]:
+    def commit(self, *, backward: bool | None = None, blocks: int | None = None) -> tuple[int, int]:
         """Apply the queued edits: cuts first, then additions of ties not already present.
 
         Additions are checked against the network before the batch, so a tie both cut and
         added in one batch ends up cut. Cuts of missing ties and additions of existing ones or
         of self-ties are ignored.
+
+        Args:
+            backward: Edit rows last to first (default: the direction most entries move).
+            blocks: Blocks of rows edited in parallel (default: by size). Neither changes
+                the result; tests set them to check every variant of the kernel.
 
         Returns:
             (ties cut, ties added).
@@ -199,10 +206,13 @@ class Network:
         dst = np.concatenate([av, au])
         order = np.lexsort((dst, src))
         src, dst = src[order], dst[order]
-        new_ptr, longest, backward = kern.plan_edits(self.indptr, cut_pos, src)
+        new_ptr, longest, mostly_right = kern.plan_edits(self.indptr, cut_pos, src)
         if new_ptr[-1] > self._buf.size:
             self._reserve(int(new_ptr[-1]))
-        kern.apply_edits(self.indptr, new_ptr, self._buf, cut_pos, src, dst, longest, backward)
+        backward = mostly_right if backward is None else backward
+        kern.apply_edits(
+            self.indptr, new_ptr, self._buf, cut_pos, src, dst, longest, backward, blocks
+        )
         self._sources = None
         return cut_pos.size // 2, int(au.size)
 
