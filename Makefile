@@ -33,6 +33,7 @@ test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check scoresim tests examples benchmarks
 	$(VENV)/bin/ruff format --check scoresim tests examples benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
 
 # Side-by-side measurements; bench_all.py writes benchmarks/results.md.

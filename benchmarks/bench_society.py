@@ -16,7 +16,7 @@ import time
 import tracemalloc
 
 from scoresim import parse_scenario
-from scoresim.rng import Streams
+from scoresim.core.rng import Streams
 from scoresim.society import Society, build_society
 
 

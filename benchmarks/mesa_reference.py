@@ -22,12 +22,12 @@ import mesa
 import numpy as np
 
 from scoresim import Scenario, parse_scenario
+from scoresim.core.rng import Streams
 from scoresim.modules.common import ADULT_AGE
 from scoresim.modules.expression import POINTS_UNIT, VALUE_UNIT, ExpressionParams
 from scoresim.modules.perks import PerksParams
 from scoresim.modules.scoring import OCCUPATION_IDENTITY, ScoringParams
 from scoresim.modules.tie_cutting import TieCuttingParams
-from scoresim.rng import Streams
 from scoresim.society import OCCUPATIONS, build_society
 
 #: The modules both implementations run: the core of the model.

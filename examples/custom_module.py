@@ -28,19 +28,30 @@ class Rumour(scoresim.Module):
     Params = RumourParams
     pars: RumourParams
     states = (scoresim.State("heard", np.uint8, 0, "1 once the citizen heard the rumour"),)
-    measures = (scoresim.Measure("heard_share", "share of citizens who heard the rumour"),)
+    streams = ("seeds", "pass")  # every random decision, each its own stream
+    measures = (
+        scoresim.Measure(
+            "heard_share",
+            "share of citizens who heard the rumour",
+            label="heard the rumour",
+            kind="share",
+            headline=True,
+        ),
+    )
 
-    def init(self, sim: scoresim.Simulation) -> None:
-        first = sim.stream(self, "seeds").generator(0).choice(sim.n, self.pars.seeds, False)
-        sim.people["heard"][first] = 1
+    def init(self, ctx: scoresim.Context) -> None:
+        """Tell the rumour to a few citizens drawn at random."""
+        first = ctx.stream("seeds").generator(0).choice(ctx.n, self.pars.seeds, False)
+        ctx.people["heard"][first] = 1
 
-    def step(self, sim: scoresim.Simulation) -> None:
-        net, heard = sim.network, sim.people["heard"]
-        src = net.sources()  # the owner of each directed tie
-        draw = sim.stream(self, "pass").uniform(sim.t, src.size)
+    def step(self, ctx: scoresim.Context) -> None:
+        """Those who heard it pass it on, to each friend with some chance."""
+        net, heard = ctx.network, ctx.people["heard"]
+        src = np.repeat(np.arange(net.n), net.degree())  # the owner of each directed tie
+        draw = ctx.stream("pass").uniform(ctx.t, src.size)
         told = net.indices[(heard[src] == 1) & (draw < self.pars.pass_chance)]
         heard[told] = 1
-        sim.record("heard_share", float(heard.mean()))
+        ctx.record("heard_share", float(heard.mean()))
 
 
 SCENARIO = """

@@ -22,18 +22,20 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from scoresim.errors import InputError
-from scoresim.experiments.compare import Comparison, compare
-from scoresim.experiments.executors import Executor, make_executor
-from scoresim.experiments.runner import execute, pending_record
+from scoresim.analysis.compare import RunSet
+from scoresim.analysis.stats import Interval
+from scoresim.core.errors import InputError
+from scoresim.experiments.batch import run_batch
+from scoresim.experiments.compare import compare
+from scoresim.experiments.executors import Executor, InProcessExecutor, make_executor
+from scoresim.experiments.runner import is_input_error
 from scoresim.experiments.sensitivity import sensitivity as sensitivity_indices
 from scoresim.experiments.spec import RunSpec
-from scoresim.experiments.stats import Interval
 from scoresim.experiments.sweep import sweep as run_sweep
 from scoresim.reference import scenario_reference
 from scoresim.results import load_run
 from scoresim.scenario import load_scenario, preset_names
-from scoresim.store import list_runs, run_dir, upsert
+from scoresim.store import list_runs, run_dir
 
 app = typer.Typer(
     add_completion=False,
@@ -45,27 +47,15 @@ err_console = Console(stderr=True)
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 
-#: Measures shown by ``compare`` unless ``--all`` is given.
-HEADLINE = (
-    "expression_rate",
-    "self_censorship_rate",
-    "dissenter_degree_ratio",
-    "dissenter_ties_lost",
-    "spillover_loss",
-    "mean_score",
-    "perk_share_700",
-    "perk_gap_700",
-    "perk_gini",
-    "blacklist_size",
-    "gaming_purchases",
-    "bragging_posts",
-    "newborn_independence",
-    "population",
-)
-
 # Options shared by the commands that run experiments.
 Agents = Annotated[int | None, typer.Option("--agents", "-n", help="Number of citizens.")]
 Seed = Annotated[int | None, typer.Option("--seed", "-s", help="Run seed.")]
+Years = Annotated[
+    int | None, typer.Option("--years", "-y", help="Years to simulate (12 steps each).", min=1)
+]
+Steps = Annotated[
+    int | None, typer.Option("--steps", "-t", help="Months to simulate (steps).", min=1)
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Workers = Annotated[
     int | None, typer.Option("--workers", "-w", help="Worker processes (default: one per core).")
@@ -86,12 +76,24 @@ def _fail(exc: InputError) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def _overrides(agents: int | None, steps: int | None, seed: int | None) -> dict[str, Any]:
+def _length(years: int | None, steps: int | None) -> int | None:
+    """Months to simulate from --years or --steps (not both), or None for the scenario's."""
+    if years is not None and steps is not None:
+        raise InputError(
+            f"--years = {years} and --steps = {steps}: give one of them (a year is 12 steps)"
+        )
+    return 12 * years if years is not None else steps
+
+
+def _overrides(
+    agents: int | None, years: int | None, steps: int | None, seed: int | None
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if agents is not None:
         out["society.agents"] = agents
-    if steps is not None:
-        out["steps"] = steps
+    length = _length(years, steps)
+    if length is not None:
+        out["steps"] = length
     if seed is not None:
         out["seed"] = seed
     return out
@@ -160,18 +162,24 @@ class _RunBar:
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a preset name.")],
     agents: Agents = None,
-    steps: Annotated[int | None, typer.Option("--steps", "-t", help="Months to simulate.")] = None,
+    years: Years = None,
+    steps: Steps = None,
     seed: Seed = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")] = Path(
         "results/run"
     ),
+    show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Run one scenario; write its measures to OUT/runs/RUN_ID/measures.parquet."""
+    """Run one scenario; write its measures to OUT/runs/RUN_ID/measures.parquet.
+
+    The run goes through the same batch machinery as compare and sweep (manifest rows,
+    atomic files), in this process; running it again replaces it only once the new run is
+    complete.
+    """
     try:
-        sc = load_scenario(scenario, _overrides(agents, steps, seed))
+        sc = load_scenario(scenario, _overrides(agents, years, steps, seed))
         spec = RunSpec.of(sc, "run")
-        upsert(out, [pending_record(spec)])
         bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -185,18 +193,14 @@ def run(
         )
         with bar:
             task = bar.add_task(sc.name, total=sc.steps)
-            try:
-                record = execute(
-                    spec, str(out), lambda done, _n: bar.update(task, completed=done), True
-                )
-            except Exception as exc:
-                failed = pending_record(spec)
-                failed.status, failed.error = "failed", f"{type(exc).__name__}: {exc}"
-                upsert(out, [failed])
-                raise
-        upsert(out, [record])
+            executor = InProcessExecutor(lambda done, _n: bar.update(task, completed=done))
+            report = run_batch([spec], out, executor, rerun=True)
     except InputError as exc:
         raise _fail(exc) from None
+    if report.failed:
+        error = report.failures[spec.run_id]
+        err_console.print(f"[bold red]error:[/] run failed: {error}", highlight=False)
+        raise typer.Exit(EXIT_INPUT if is_input_error(error) else EXIT_FAILED)
     result = load_run(run_dir(out, spec.run_id))
     path = run_dir(out, spec.run_id) / "measures.parquet"
     if as_json:
@@ -208,26 +212,34 @@ def run(
         }
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         return
+    runs = RunSet.of({sc.name: [result]})
+    names = runs.measure_names() if show_all else runs.headline()
     table = Table(title=f"{sc.name}: final measures", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for name, value in result.final().items():
-        table.add_row(name, _fmt(value))
+    table.add_column("unit")
+    table.add_column("column", style="dim")
+    finals = result.final()
+    for name in names:
+        info = runs.measure_info(name)
+        table.add_row(info["label"], _fmt(finals[name]), info.get("unit", ""), name)
     console = Console()
     console.print(table)
+    if not show_all:
+        console.print("headline measures; --all shows every measure", style="dim")
     console.print(
         f"seed {sc.seed} · scenario hash {result.scenario_hash} · "
-        f"code {result.code_version} · {record.elapsed_s} s",
+        f"code {result.code_version} · {result.provenance()['elapsed_s']} s",
         highlight=False,
     )
     console.print(f"measures written to [bold]{path}[/]")
 
 
-def _comparison_json(cmp: Comparison) -> dict[str, Any]:
+def _comparison_json(cmp: RunSet) -> dict[str, Any]:
     if cmp.replicates == 1:
         return {
-            name: {k: v for k, v in row.items() if v is not None}
-            for name, row in cmp.final_table().items()
+            name: {m: iv.mean for m, iv in measures.items() if not math.isnan(iv.mean)}
+            for name, measures in cmp.summary().items()
         }
     summary, effects = cmp.summary(), cmp.effects()
     out: dict[str, Any] = {}
@@ -243,11 +255,15 @@ def _comparison_json(cmp: Comparison) -> dict[str, Any]:
     return out
 
 
-def _comparison_tables(cmp: Comparison, show_all: bool) -> list[Table]:
-    names = [m for m in cmp.measure_names() if show_all or m in HEADLINE]
-    if not show_all:
-        names.sort(key=HEADLINE.index)
-    first = next(iter(cmp.runs.values()))[0]
+def _label(cmp: RunSet, measure: str) -> str:
+    info = cmp.measure_info(measure)
+    unit = info.get("unit", "")
+    return str(info["label"]) + (f" ({unit})" if unit and unit != "share" else "")
+
+
+def _comparison_tables(cmp: RunSet, show_all: bool) -> list[Table]:
+    names = cmp.measure_names() if show_all else cmp.headline()
+    first = cmp.first
     reps = cmp.replicates
     agents = first.scenario.society.agents or "imported"
     title = (
@@ -258,21 +274,25 @@ def _comparison_tables(cmp: Comparison, show_all: bool) -> list[Table]:
     view.add_column("measure")
     for label in cmp.names:
         view.add_column(label, justify="right")
-    summary = cmp.summary()
+    view.add_column("column", style="dim")
+    summary = cmp.summary(names)
     for m in names:
-        view.add_row(m, *(_fmt_interval(summary[n][m]) for n in cmp.names))
+        view.add_row(_label(cmp, m), *(_fmt_interval(summary[n][m]) for n in cmp.names), m)
     if reps == 1:
         return [view]
-    effects = cmp.effects()
+    effects = cmp.effects(names)
+    others = list(effects)
     eff = Table(
-        title=f"effect against {cmp.names[0]} (paired by seed), mean [95% CI]",
+        title=f"effect against {cmp.baseline} (scenario minus control, paired by seed), "
+        "mean [95% CI]",
         title_justify="left",
     )
     eff.add_column("measure")
-    for label in cmp.names[1:]:
+    for label in others:
         eff.add_column(label, justify="right")
+    eff.add_column("column", style="dim")
     for m in names:
-        eff.add_row(m, *(_fmt_interval(effects[n][m]) for n in cmp.names[1:]))
+        eff.add_row(_label(cmp, m), *(_fmt_interval(effects[n][m]) for n in others), m)
     return [view, eff]
 
 
@@ -280,9 +300,8 @@ def _comparison_tables(cmp: Comparison, show_all: bool) -> list[Table]:
 def compare_cmd(
     scenarios: Annotated[list[str], typer.Argument(help="Two or more presets or scenario files.")],
     agents: Agents = None,
-    years: Annotated[
-        int | None, typer.Option("--years", "-y", help="Years to simulate.", min=1)
-    ] = None,
+    years: Years = None,
+    steps: Steps = None,
     seed: Seed = None,
     replicates: Annotated[
         int, typer.Option("--replicates", "-r", help="Seeds per scenario, paired.", min=1)
@@ -304,8 +323,10 @@ def compare_cmd(
         ),
     ] = False,
 ) -> None:
-    """Run policies on one society with common random numbers; compare final measures."""
-    steps = None if years is None else 12 * years
+    """Run policies on one society with common random numbers; compare final measures.
+
+    Effects are always scenario minus the control (no-score when compared, else the first).
+    """
     try:
         with (
             _executor(executor, workers, cluster) as ex,
@@ -313,7 +334,7 @@ def compare_cmd(
         ):
             cmp = compare(
                 scenarios,
-                _overrides(agents, steps, seed),
+                _overrides(agents, years, steps, seed),
                 replicates=replicates,
                 executor=ex,
                 out=out,
@@ -341,19 +362,25 @@ def sweep_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")] = Path(
         "results/sweep"
     ),
+    years: Years = None,
+    steps: Steps = None,
     workers: Workers = None,
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,
     resume: Resume = False,
     as_json: AsJson = False,
 ) -> None:
-    """Run every point of a design (factorial, lhs, sobol, morris) into a results directory."""
+    """Run every point of a design (factorial, lhs, sobol, morris) into a results directory.
+
+    --years or --steps sets every point's length over the design's own.
+    """
     try:
+        length = _length(years, steps)
         with (
             _executor(executor, workers, cluster) as ex,
             _RunBar(f"sweep {design.name}", _show_progress(as_json)) as bar,
         ):
-            report = run_sweep(design, out, ex, resume=resume, progress=bar)
+            report = run_sweep(design, out, ex, resume=resume, progress=bar, steps=length)
     except InputError as exc:
         raise _fail(exc) from None
     summary = {

@@ -7,15 +7,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from scoresim.engine import registry
-from scoresim.scenario import (
-    EdgeListNetwork,
-    PeopleSpec,
-    RecordSpec,
-    Scenario,
-    SocietySpec,
-    SyntheticNetwork,
-)
+from scoresim.core import registry
+from scoresim.core.specs import EdgeListNetwork, PeopleSpec, SocietySpec, SyntheticNetwork
+from scoresim.scenario import RecordSpec, Scenario
 
 __all__ = ["scenario_reference"]
 

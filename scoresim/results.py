@@ -79,6 +79,8 @@ class RunResult:
     scenario_hash: str = ""
     started: float = 0.0
     finished: float = 0.0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    stopped_early: bool = False
 
     @property
     def seed(self) -> int:
@@ -92,6 +94,17 @@ class RunResult:
             seen = col[~np.isnan(col)]
             out[name] = float(seen[-1]) if seen.size else math.nan
         return out
+
+    def measure_info(self, name: str) -> dict[str, Any]:
+        """The declaration of measure ``name`` (label, kind, unit, better, headline, module).
+
+        Measures without a declaration (a run written before declarations were recorded) get
+        their name as label.
+        """
+        info = self.metadata.get("measures", {}).get(name)
+        if info is not None:
+            return dict(info)
+        return {"name": name, "label": name, "description": "", "kind": "number", "unit": ""}
 
     def provenance(self) -> dict[str, Any]:
         """Scenario name and hash, seed, code version, steps and timings."""
@@ -154,9 +167,15 @@ class RunResult:
             )
         manifest = {
             **self.provenance(),
-            "status": "complete" if self.steps.size == self.scenario.steps else "partial",
+            "status": (
+                "complete"
+                if self.steps.size == self.scenario.steps or self.stopped_early
+                else "partial"
+            ),
+            "stopped_early": self.stopped_early,
             "final": {k: (None if math.isnan(v) else v) for k, v in self.final().items()},
             "scenario_definition": self.scenario.model_dump(mode="json"),
+            "metadata": self.metadata,
         }
         text = json.dumps(manifest, indent=2)
         atomic_write(out / MANIFEST_FILE, lambda p: _write_text(p, text))
@@ -183,6 +202,8 @@ def load_run(run_dir: str | Path) -> RunResult:
         scenario_hash=meta[b"scoresim.scenario_hash"].decode(),
         started=float(manifest.get("started", 0.0)),
         finished=float(manifest.get("finished", 0.0)),
+        metadata=manifest.get("metadata", {}),
+        stopped_early=bool(manifest.get("stopped_early", False)),
     )
 
 

@@ -85,7 +85,7 @@ def test_generated_docs_are_current() -> None:
 
 
 def test_every_builtin_parameter_says_why() -> None:
-    from scoresim.engine import registry
+    from scoresim.core import registry
 
     for name, cls in registry.known().items():
         if not cls.__module__.startswith("scoresim."):

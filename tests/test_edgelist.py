@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from scoresim import InputError, Simulation, parse_scenario
-from scoresim.rng import Streams
+from scoresim.core.rng import Streams
 from scoresim.society import build_society
 from scoresim.society.edgelist import read_edgelist
 
@@ -77,3 +77,50 @@ def test_bad_edge_lists_give_input_errors(tmp_path: Path) -> None:
     empty.write_text("a,b\n")
     with pytest.raises(InputError, match="no ties"):
         read_edgelist(empty)
+
+
+@pytest.mark.parametrize("reorder", ["rcm", "none"])
+def test_declared_node_count_keeps_isolated_nodes(tmp_path: Path, reorder: str) -> None:
+    path = tmp_path / "edges.csv"
+    path.write_text("0,1\n1,2\n5,6\n")  # 3, 4, 7, 8 and 9 are in no tie
+    net, labels = read_edgelist(path, reorder, nodes=10)
+    assert net.n == 10 and net.n_ties == 3
+    assert sorted(labels.tolist()) == list(range(10))
+    degree_of = dict(zip(labels.tolist(), net.degree().tolist(), strict=True))
+    assert degree_of == {0: 1, 1: 2, 2: 1, 3: 0, 4: 0, 5: 1, 6: 1, 7: 0, 8: 0, 9: 0}
+    u, v = net.pairs()
+    got = {frozenset((int(labels[x]), int(labels[y]))) for x, y in zip(u, v, strict=True)}
+    assert got == {frozenset((0, 1)), frozenset((1, 2)), frozenset((5, 6))}
+
+
+def test_declared_node_count_runs_with_isolated_citizens(tmp_path: Path) -> None:
+    path = tmp_path / "edges.csv"
+    path.write_text("".join(f"{i},{i + 1}\n" for i in range(0, 40, 2)))  # 20 pairs
+    sc = parse_scenario(
+        {
+            "steps": 2,
+            "society": {"network": {"kind": "edgelist", "path": str(path), "nodes": 60}},
+            "modules": {"expression": {}},
+        }
+    )
+    result = Simulation(sc).run()
+    assert result.measures["population"][0] == 60
+    assert result.measures["ties"][0] == 20
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("0,1\n1,12\n", "node id 12 is outside 0..9"), ("0,1\n-1,2\n", "node id -1 is outside")],
+)
+def test_declared_node_count_rejects_ids_outside_it(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "edges.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=needle):
+        read_edgelist(path, "rcm", nodes=10)
+
+
+def test_declared_node_count_needs_integer_ids(tmp_path: Path) -> None:
+    path = tmp_path / "edges.csv"
+    path.write_text("a,b\nx,y\n")
+    with pytest.raises(InputError, match="needs integer node ids"):
+        read_edgelist(path, "rcm", nodes=10)

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from scoresim import InputError
+from scoresim.analysis.stats import mean_ci
 from scoresim.cli import app
 from scoresim.experiments import InProcessExecutor, compare
 from scoresim.experiments.batch import done_ids
 from scoresim.experiments.design import load_design, sample_points
-from scoresim.experiments.stats import mean_ci
 from scoresim.experiments.sweep import sweep
 from scoresim.store import list_runs, upsert
 from scoresim.store.manifest import RunRecord
@@ -62,15 +62,18 @@ def test_mean_ci_matches_the_t_interval() -> None:
 
 def test_replicated_compare_pairs_seeds_and_reports_intervals(tmp_path: Path) -> None:
     cmp = compare(["social-credit", "no-score"], SMALL, replicates=3, out=tmp_path)
-    seeds = [[r.seed for r in rs] for rs in cmp.runs.values()]
+    seeds = [[r.seed for r in s.runs] for s in cmp.scenarios.values()]
     assert seeds[0] == seeds[1] and len(set(seeds[0])) == 3  # paired, distinct
     summary, effects = cmp.summary(), cmp.effects()
     er = summary["social-credit"]["expression_rate"]
     assert er.ci_low <= er.mean <= er.ci_high and er.n == 3
-    diffs = np.array(cmp.finals("no-score", "expression_rate")) - np.array(
-        cmp.finals("social-credit", "expression_rate")
+    # One control and one sign: the effect is the scenario minus no-score, whatever the order.
+    assert cmp.baseline == "no-score" and set(effects) == {"social-credit"}
+    diffs = np.array(cmp.finals("social-credit", "expression_rate")) - np.array(
+        cmp.finals("no-score", "expression_rate")
     )
-    assert effects["no-score"]["expression_rate"].mean == pytest.approx(diffs.mean())
+    assert effects["social-credit"]["expression_rate"].mean == pytest.approx(diffs.mean())
+    assert effects["social-credit"]["expression_rate"].mean < 0  # chilling: fewer speak
     # The store holds the six runs, and its views agree with what compare returned.
     rows = list_runs(tmp_path, "complete")
     assert len(rows) == 6
@@ -103,9 +106,9 @@ def test_compare_json_with_replicates(tmp_path: Path) -> None:
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    entry = data["no-score"]["expression_rate"]
+    entry = data["social-credit"]["expression_rate"]
     assert set(entry) == {"mean", "ci_low", "ci_high", "effect"}
-    assert set(data["social-credit"]["expression_rate"]) == {"mean", "ci_low", "ci_high"}
+    assert set(data["no-score"]["expression_rate"]) == {"mean", "ci_low", "ci_high"}
     assert entry["ci_low"] <= entry["mean"] <= entry["ci_high"]
 
 

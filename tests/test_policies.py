@@ -21,7 +21,7 @@ PRESETS = [
 @pytest.fixture(scope="module")
 def runs() -> dict[str, RunResult]:
     cmp = compare(PRESETS, {"society.agents": 6000, "steps": 48, "seed": 5})
-    return {name: results[0] for name, results in cmp.runs.items()}
+    return {name: s.runs[0] for name, s in cmp.scenarios.items()}
 
 
 def last_year(result: RunResult, measure: str) -> float:

@@ -32,7 +32,7 @@ def test_final_measures_keep_yearly_values_when_steps_are_not_whole_years(
     cmp = compare(
         ["no-score", "ability-to-pay"], {"society.agents": 400, "steps": 18}, out=tmp_path
     )
-    expected = cmp.runs["no-score"][0].final()["births"]
+    expected = cmp.scenarios["no-score"].runs[0].final()["births"]
     assert not np.isnan(expected)
     with connect(tmp_path, read_only=True) as con:
         got = con.execute(

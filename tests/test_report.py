@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from scoresim import plots
 from scoresim.cli import app
 from scoresim.experiments import compare
-from scoresim.report import load_results
+from scoresim.report import plots
 from scoresim.report.html import FIGURES, write_report
-from scoresim.store import connect
+from scoresim.store import connect, load_results
 
 runner = CliRunner()
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoresim.rng import Streams
+from scoresim.core.rng import Streams
 
 
 def test_same_key_same_draws_and_prefix_stable() -> None:

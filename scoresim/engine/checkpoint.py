@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.engine.module import Module
+from scoresim.core.declare import Module
+from scoresim.core.errors import InputError
+from scoresim.core.version import code_version
 from scoresim.engine.simulation import Simulation
-from scoresim.errors import InputError
 from scoresim.results import atomic_write
 from scoresim.scenario import Scenario
 from scoresim.society import Network, People, Society
-from scoresim.version import code_version
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 

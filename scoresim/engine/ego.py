@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.rng import Streams
+from scoresim.core.rng import Streams
 from scoresim.society import Network, People
 
 __all__ = ["capture", "choose_egos"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -63,11 +61,3 @@ class MeasureTable:
         if data.ndim != 2 or data.shape[1] != len(self.names):
             raise ValueError(f"expected (steps, {len(self.names)}) measures, got {data.shape}")
         self._rows = [row.copy() for row in data]
-
-    def last(self) -> dict[str, float]:
-        """Each measure's most recent reported value (NaN if never reported)."""
-        out: dict[str, float] = {}
-        for name, col in self.columns().items():
-            seen = col[~np.isnan(col)]
-            out[name] = float(seen[-1]) if seen.size else math.nan
-        return out

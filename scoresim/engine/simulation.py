@@ -9,28 +9,55 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.engine import registry
+from scoresim.core import registry
+from scoresim.core.declare import YEARLY_PHASES, Measure, Module, Phase
+from scoresim.core.errors import InputError
+from scoresim.core.rng import DrawLog, Stream, Streams
+from scoresim.core.version import code_version
 from scoresim.engine.ego import capture, choose_egos
 from scoresim.engine.measures import MeasureTable
-from scoresim.engine.module import YEARLY_PHASES, Measure, Module, Phase
-from scoresim.errors import InputError
 from scoresim.results import RunResult
-from scoresim.rng import DrawLog, Stream, Streams
 from scoresim.scenario import Scenario
 from scoresim.society import Network, People, Society, build_society
-from scoresim.version import code_version
 
-__all__ = ["ENGINE_MEASURES", "Simulation"]
+__all__ = ["ENGINE_MEASURES", "SOCIETY_STATES", "Simulation", "Stop"]
 
 #: Measures the engine itself reports at the end of every step.
 ENGINE_MEASURES: tuple[Measure, ...] = (
-    Measure("population", "citizens alive"),
-    Measure("ties", "undirected ties in the network"),
-    Measure("ties_cut_total", "ties removed this step, all modules together"),
-    Measure("ties_added_total", "ties created this step, all modules together"),
+    Measure("population", "citizens alive", kind="count", unit="citizens", headline=True),
+    Measure("ties", "undirected ties in the network", kind="count", unit="ties"),
+    Measure(
+        "ties_cut_total",
+        "ties removed this step, all modules together",
+        label="ties cut",
+        kind="count",
+        unit="ties",
+    ),
+    Measure(
+        "ties_added_total",
+        "ties created this step, all modules together",
+        label="ties added",
+        kind="count",
+        unit="ties",
+    ),
+)
+
+#: Per-citizen states every society has before any module runs (see ``society.population``).
+SOCIETY_STATES = (
+    "alive",
+    "age",
+    "income",
+    "assets",
+    "occupation",
+    "independence",
+    "dissenter",
+    "community",
+    "generation",
 )
 
 Progress = Callable[[int, int], None]
+#: Asked after each step whether the run may stop early (an absorbing state, say).
+Stop = Callable[["Simulation"], bool]
 
 
 class Simulation:
@@ -78,14 +105,18 @@ class Simulation:
         declared = [*ENGINE_MEASURES, *(x for m in self.modules for x in m.measures)]
         self.measures = MeasureTable([x.name for x in declared])
         self._check_record()
+        self._reads = self._resolve_reads()
         self._current: Module | None = None
+        self.stopped_early = False
         self._measure_owner = {x.name: m.name for m in self.modules for x in m.measures}
         self._started = time.time()
         self.egos = np.empty(0, dtype=np.int64)
         self.ego_start: dict[str, dict[str, NDArray[Any]]] = {}
         if not _resume:
             for m in self.modules:
+                self._current = m
                 m.init(self)
+            self._current = None
             self.egos = choose_egos(
                 self.people, self.network, self.streams, scenario.record.ego_networks
             )
@@ -113,9 +144,41 @@ class Simulation:
         """Current year of the run (0-based)."""
         return self.t // 12
 
-    def stream(self, module: Module, decision: str) -> Stream:
-        """The random stream of ``decision`` in ``module``; draw from it with ``sim.t``."""
-        return self.streams.stream(module.name, decision)
+    def stream(self, decision: str) -> Stream:
+        """The current module's random stream of ``decision``; draw from it with ``sim.t``.
+
+        Raises:
+            KeyError: If the module did not declare ``decision`` in its ``streams``.
+        """
+        m = self._running("stream")
+        if decision not in m.streams:
+            raise KeyError(
+                f"module {m.name!r} did not declare stream {decision!r}; declared: {m.streams}"
+            )
+        return self.streams.stream(m.name, decision)
+
+    def read(self, name: str) -> NDArray[Any]:
+        """Another module's state that the current module declared in ``reads``.
+
+        Its array when the module owning it runs; otherwise a new array of the declared
+        default, with the owner's dtype.
+
+        Raises:
+            KeyError: If the current module did not declare ``name`` in its ``reads``.
+        """
+        m = self._running("read")
+        read = self._reads.get((m.name, name))
+        if read is None:
+            declared = [r.name for r in m.reads]
+            raise KeyError(
+                f"module {m.name!r} did not declare it reads {name!r}; reads: {declared}"
+            )
+        if name in self.people:
+            return self.people[name]
+        default, dtype = read
+        if default is None:  # unreachable: a needed state's module is checked at start
+            raise KeyError(f"module {m.name!r} needs {name!r}, which no module in the run has")
+        return np.full(self.n, default, dtype=dtype)
 
     def record(self, name: str, value: float) -> None:
         """Report measure ``name`` for the current step (only from the module declaring it)."""
@@ -124,6 +187,16 @@ class Simulation:
             raise KeyError(f"module {self._current.name!r} did not declare measure {name!r}")
         self.measures.set(name, value)
 
+    def commit(self) -> tuple[int, int]:
+        """Apply the tie edits queued so far, now; returns (ties cut, ties added)."""
+        return self.network.commit()
+
+    def grow(self, count: int) -> NDArray[np.int64]:
+        """Add ``count`` citizens without ties (births); return their ids."""
+        if self.network.pending:
+            self.network.commit()  # a grown network must have no edits pending
+        return self.society.grow(count)
+
     # -- running --------------------------------------------------------------------------
 
     def step(self) -> None:
@@ -131,7 +204,8 @@ class Simulation:
         t = self.t
         year_end = t % 12 == 11
         self.measures.begin()
-        cut = added = 0
+        # Counted by the network over every commit: the engine's, a module's own, a birth's.
+        cut0, added0 = self.network.cut_total, self.network.added_total
         for phase in Phase:
             if phase in YEARLY_PHASES and not year_end:
                 continue
@@ -140,14 +214,12 @@ class Simulation:
                     self._current = m
                     m.step(self)
             self._current = None
-            c, a = self.network.commit()
-            cut += c
-            added += a
+            self.network.commit()
         alive = self.people["alive"]
         self.measures.set("population", float(np.count_nonzero(alive)))
         self.measures.set("ties", float(self.network.n_ties))
-        self.measures.set("ties_cut_total", float(cut))
-        self.measures.set("ties_added_total", float(added))
+        self.measures.set("ties_cut_total", float(self.network.cut_total - cut0))
+        self.measures.set("ties_added_total", float(self.network.added_total - added0))
         self.measures.end()
         if t in self._snapshot_at:
             self.snapshots[t] = self._snapshot()
@@ -158,19 +230,45 @@ class Simulation:
                 }
         self.t += 1
 
-    def run(self, until: int | None = None, progress: Progress | None = None) -> RunResult:
+    def run(
+        self, until: int | None = None, progress: Progress | None = None, stop: Stop | None = None
+    ) -> RunResult:
         """Step until step ``until`` (default: the scenario's ``steps``) and return the result.
 
         Args:
             until: Stop before this step (lets a run be checkpointed half-way).
             progress: Called after each step with (steps done, steps in all).
+            stop: Asked after each step; the run ends there when it returns True (for
+                instance when the state is absorbing). The result then holds the steps run,
+                and ``stopped_early`` is set.
         """
         end = self.scenario.steps if until is None else min(until, self.scenario.steps)
         while self.t < end:
             self.step()
             if progress is not None:
                 progress(self.t, self.scenario.steps)
+            if stop is not None and self.t < end and stop(self):
+                self.stopped_early = True
+                break
         return self.result()
+
+    def metadata(self) -> dict[str, Any]:
+        """What the run's modules declare, JSON-ready (written into ``run.json``).
+
+        ``measures`` holds every measure, the engine's first, with label, kind, unit, which
+        way is better and whether it is a headline; ``marks`` holds the values on other
+        quantities' scales that the modules' parameters set (perk thresholds on the score);
+        ``modules`` holds each module's full declaration.
+        """
+        measures = {m.name: {**m.metadata(), "module": "engine"} for m in ENGINE_MEASURES}
+        modules: dict[str, Any] = {}
+        marks: list[dict[str, Any]] = []
+        for m in self.modules:
+            meta = m.metadata()
+            modules[m.name] = meta
+            measures.update({k: {**v, "module": m.name} for k, v in meta["measures"].items()})
+            marks += [{**k, "module": m.name} for k in meta["marks"]]
+        return {"measures": measures, "marks": marks, "modules": modules}
 
     def ego_networks(self) -> dict[str, dict[str, NDArray[Any]]]:
         """Ego networks at the start and now, stacked (``nodes`` and ``ties`` tables).
@@ -202,11 +300,51 @@ class Simulation:
             egos=self.ego_networks(),
             code_version=code_version(),
             scenario_hash=self.scenario.digest(),
+            metadata=self.metadata(),
+            stopped_early=self.stopped_early,
             started=self._started,
             finished=time.time(),
         )
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _running(self, what: str) -> Module:
+        if self._current is None:
+            raise RuntimeError(f"{what}() is for modules, while they run")
+        return self._current
+
+    def _resolve_reads(self) -> dict[tuple[str, str], tuple[float | None, np.dtype[Any]]]:
+        """Check every declared read names a known state; its default and dtype per module.
+
+        Raises:
+            InputError: If a module reads a state that no registered module declares, or
+                needs one (no default) whose module is not in the run.
+        """
+        owners: dict[str, tuple[str, np.dtype[Any]]] = {
+            s.name: (cls.name, np.dtype(s.dtype))
+            for cls in registry.known().values()
+            for s in cls.states
+        }
+        owners.update({s.name: (m.name, np.dtype(s.dtype)) for m in self.modules for s in m.states})
+        out: dict[tuple[str, str], tuple[float | None, np.dtype[Any]]] = {}
+        for m in self.modules:
+            for r in m.reads:
+                if r.name in SOCIETY_STATES:
+                    dtype = self.people[r.name].dtype
+                elif r.name in owners:
+                    owner, dtype = owners[r.name]
+                    if r.default is None and r.name not in self.people:
+                        raise InputError(
+                            f"modules.{m.name}: needs the state {r.name!r} of module "
+                            f"{owner!r}; add [modules.{owner}] to the scenario"
+                        )
+                else:
+                    raise InputError(
+                        f"modules.{m.name}: reads {r.name!r}, a state no module declares; "
+                        f"known states: {', '.join(sorted([*SOCIETY_STATES, *owners]))}"
+                    )
+                out[(m.name, r.name)] = (r.default, dtype)
+        return out
 
     def _check_record(self) -> None:
         rec = self.scenario.record

@@ -1,6 +1,6 @@
 """Experiments: comparisons, sweeps and sensitivity, run through interchangeable executors."""
 
-from scoresim.experiments.compare import Comparison, compare
+from scoresim.experiments.compare import compare
 from scoresim.experiments.executors import (
     DaskExecutor,
     InProcessExecutor,
@@ -10,7 +10,6 @@ from scoresim.experiments.executors import (
 from scoresim.experiments.spec import RunSpec, derive_seed
 
 __all__ = [
-    "Comparison",
     "DaskExecutor",
     "InProcessExecutor",
     "PoolExecutor",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scoresim.errors import InputError
+from scoresim.core.errors import InputError
 from scoresim.experiments.executors import Executor
 from scoresim.experiments.runner import pending_record
 from scoresim.experiments.spec import RunSpec
@@ -87,17 +87,26 @@ def run_batch(
     root: Path,
     executor: Executor,
     progress: BatchProgress | None = None,
+    rerun: bool = False,
 ) -> BatchReport:
     """Run every spec not already complete in ``root``, recording each outcome as it comes.
 
     The manifest gets a ``pending`` row per run first, then each run's final row (within a
     second of its end). A batch killed at any moment loses no finished run, and rerunning it
     runs only what is missing.
+
+    Args:
+        specs: The runs.
+        root: Results directory.
+        executor: Where they run.
+        progress: Told after each run.
+        rerun: Run every spec even if complete in ``root`` (its files are replaced only when
+            the new run succeeds).
     """
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
         raise InputError("two runs of the batch have the same id")
-    done = done_ids(root)
+    done = set() if rerun else done_ids(root)
     todo = [s for s in specs if s.run_id not in done]
     known = {r["run_id"]: r["status"] for r in list_runs(root)} if _has_db(root) else {}
     repaired = [

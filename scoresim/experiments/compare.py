@@ -2,84 +2,21 @@
 
 from __future__ import annotations
 
-import math
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scoresim.errors import InputError
+from scoresim.analysis.compare import RunSet, ScenarioRuns
+from scoresim.core.errors import InputError
 from scoresim.experiments.batch import BatchProgress, run_batch, write_experiment
 from scoresim.experiments.executors import Executor, InProcessExecutor
 from scoresim.experiments.spec import RunSpec, derive_seed
-from scoresim.experiments.stats import Interval, mean_ci, paired_effect
-from scoresim.results import RunResult, load_run
+from scoresim.results import load_run
 from scoresim.scenario import Scenario, load_scenario
 from scoresim.store import run_dir
 
-__all__ = ["Comparison", "compare"]
-
-
-@dataclass
-class Comparison:
-    """Runs of several scenarios, replicate by replicate on the same seeds.
-
-    Attributes:
-        runs: Per scenario name (in the order given), its runs by replicate.
-    """
-
-    runs: dict[str, list[RunResult]]
-
-    @property
-    def names(self) -> list[str]:
-        """Scenario names, the baseline first."""
-        return list(self.runs)
-
-    @property
-    def replicates(self) -> int:
-        """Replicates per scenario."""
-        return len(next(iter(self.runs.values())))
-
-    def measure_names(self) -> list[str]:
-        """Every measure any scenario reports, in first-seen order."""
-        names: list[str] = []
-        for results in self.runs.values():
-            names += [k for k in results[0].measures if k not in names]
-        return names
-
-    def finals(self, name: str, measure: str) -> list[float]:
-        """``measure``'s final value in each replicate of scenario ``name`` (NaN if absent)."""
-        return [r.final().get(measure, math.nan) for r in self.runs[name]]
-
-    def final_table(self) -> dict[str, dict[str, float | None]]:
-        """Replicate 0's final value of every measure, by scenario (None where absent)."""
-        out: dict[str, dict[str, float | None]] = {}
-        for name in self.names:
-            row = {}
-            for m in self.measure_names():
-                v = self.finals(name, m)[0]
-                row[m] = None if math.isnan(v) else v
-            out[name] = row
-        return out
-
-    def summary(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
-        """Mean and confidence interval of each final measure over replicates."""
-        return {
-            name: {m: mean_ci(self.finals(name, m), level) for m in self.measure_names()}
-            for name in self.names
-        }
-
-    def effects(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
-        """Each scenario's effect against the first, paired by replicate, with its interval."""
-        base = self.names[0]
-        return {
-            name: {
-                m: paired_effect(self.finals(base, m), self.finals(name, m), level)
-                for m in self.measure_names()
-            }
-            for name in self.names[1:]
-        }
+__all__ = ["compare"]
 
 
 def _load(scenarios: Sequence[str | Scenario], overrides: dict[str, Any] | None) -> list[Scenario]:
@@ -112,7 +49,7 @@ def compare(
     out: Path | None = None,
     resume: bool = False,
     progress: BatchProgress | None = None,
-) -> Comparison:
+) -> RunSet:
     """Run several scenarios on one society with common random numbers.
 
     Every scenario must describe the same society, seed and length (after ``overrides``).
@@ -158,6 +95,12 @@ def compare(
             first = next(iter(report.failures.items()))
             raise InputError(f"compare: {report.failed} run(s) failed; {first[0]}: {first[1]}")
         runs = {
-            name: [load_run(run_dir(root, s.run_id)) for s in per] for name, per in specs.items()
+            name: ScenarioRuns(
+                name,
+                [load_run(run_dir(root, s.run_id)) for s in per],
+                [run_dir(root, s.run_id) for s in per] if out is not None else [],
+                list(range(replicates)),
+            )
+            for name, per in specs.items()
         }
-    return Comparison(runs)
+    return RunSet(runs, Path(out) if out is not None else None, "compare", meta)

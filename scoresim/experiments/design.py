@@ -12,9 +12,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from scoresim.errors import InputError, ScenarioError
+from scoresim.core.errors import InputError, ScenarioError
+from scoresim.core.specs import StrictModel
 from scoresim.experiments.spec import RunSpec, derive_seed
-from scoresim.scenario import StrictModel, format_errors, load_scenario, resolve_scenario_path
+from scoresim.scenario import format_errors, load_scenario, resolve_scenario_path
 
 __all__ = ["RangeParam", "SweepDesign", "ValuesParam", "design_specs", "load_design"]
 

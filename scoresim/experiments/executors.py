@@ -13,7 +13,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from scoresim.errors import InputError
+from scoresim.core.errors import InputError
+from scoresim.engine.simulation import Progress
 from scoresim.experiments.runner import execute
 from scoresim.experiments.spec import RunSpec
 from scoresim.store import RunRecord
@@ -36,14 +37,21 @@ class Executor(Protocol):
 
 
 class InProcessExecutor:
-    """One run after another in this process (debugging, tiny experiments)."""
+    """One run after another in this process (single runs, debugging, tiny experiments).
+
+    Args:
+        progress: Told after each step of each run: (steps done, steps in all).
+    """
 
     name = "inprocess"
+
+    def __init__(self, progress: Progress | None = None):
+        self.progress = progress
 
     def run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
         """Execute sequentially."""
         for spec in specs:
-            yield execute(spec, root)
+            yield execute(spec, root, self.progress)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -8,13 +8,21 @@ import time
 import traceback
 from pathlib import Path
 
+from scoresim.core.version import code_version
 from scoresim.engine.simulation import Progress, Simulation
 from scoresim.experiments.spec import RunSpec
 from scoresim.scenario import Scenario
 from scoresim.store import RunRecord, run_dir
-from scoresim.version import code_version
 
-__all__ = ["execute", "pending_record"]
+__all__ = ["execute", "is_input_error", "pending_record"]
+
+#: Error types whose runs failed because of their input, not of the code.
+_INPUT_ERRORS = ("InputError", "ScenarioError")
+
+
+def is_input_error(error: str | None) -> bool:
+    """Whether a failed run's error text says it failed on its input, not in the code."""
+    return (error or "").split(":", 1)[0] in _INPUT_ERRORS
 
 
 def pending_record(spec: RunSpec) -> RunRecord:
@@ -40,8 +48,9 @@ def execute(
     """Run ``spec`` and write it under ``root/runs/RUN_ID``.
 
     A failure is returned as a record with status ``failed`` and the error text (or, with
-    ``raise_errors``, raised after cleaning up), and any partial files of the run are
-    removed, so a run directory with files is a complete run.
+    ``raise_errors``, raised after cleaning up). The run is written into a temporary
+    directory and moved into place only once complete, so a run directory with files is a
+    complete run, and a failed rerun leaves the earlier complete run as it was.
 
     Args:
         spec: The run.
@@ -53,18 +62,21 @@ def execute(
     record.code_version = code_version()
     record.started = time.time()
     out = run_dir(Path(root), spec.run_id)
+    partial = out.with_name(f".{out.name}.partial")
     try:
         for name in spec.plugins:
             importlib.import_module(name)
         scenario = Scenario.model_validate(spec.scenario)
         record.scenario_hash = scenario.digest()
         result = Simulation(scenario).run(progress=progress)
-        if out.exists():  # leftovers of an interrupted attempt
+        shutil.rmtree(partial, ignore_errors=True)  # leftovers of an interrupted attempt
+        result.write(partial)
+        if out.exists():  # an earlier run of the same spec, replaced only now
             shutil.rmtree(out)
-        result.write(out)
+        partial.rename(out)
         record.status = "complete"
     except Exception as exc:  # a failed run is data, not a crash of the experiment
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)
         if raise_errors:
             raise
         frame = traceback.extract_tb(exc.__traceback__)[-1:] or None

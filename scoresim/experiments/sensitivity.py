@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from scoresim.errors import InputError
+from scoresim.core.errors import InputError
 from scoresim.experiments.batch import EXPERIMENT_FILE
 from scoresim.store import connect
 

@@ -17,17 +17,21 @@ def sweep(
     executor: Executor,
     resume: bool = False,
     progress: BatchProgress | None = None,
+    steps: int | None = None,
 ) -> BatchReport:
     """Run the sweep described by ``design_path`` into ``out``.
 
     Every point's scenario is validated before any run starts. With ``resume``, runs already
-    complete in ``out`` are kept as they are and only the others run.
+    complete in ``out`` are kept as they are and only the others run. ``steps``, if given,
+    sets every point's length (over the design's ``overrides``).
 
     Raises:
         InputError: A bad design file, a point that does not validate, or ``out`` holding a
             different experiment.
     """
     design, base = load_design(design_path)
+    if steps is not None:
+        design = design.model_copy(update={"overrides": {**design.overrides, "steps": steps}})
     specs, points = design_specs(design, base)
     reps = design.replicates  # design_specs lists each point's replicates together
     ids = [s.run_id for s in specs]

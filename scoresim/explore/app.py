@@ -13,21 +13,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from scoresim.explore.data import BLACKLIST_SORTS, ExplorerData, NotFoundError
 
-__all__ = ["HEADLINE", "create_app"]
+__all__ = ["create_app"]
 
-#: Measures the dashboard shows.
-HEADLINE = (
-    "expression_rate",
-    "self_censorship_rate",
-    "dissenter_degree_ratio",
-    "spillover_loss",
-    "mean_score",
-    "perk_share_700",
-    "perk_gap_700",
-    "blacklist_size",
-    "bragging_posts",
-    "population",
-)
 MAX_ID = 2**31 - 1
 MAX_STEP = 100_000
 MAX_MEASURES = 12
@@ -85,7 +72,7 @@ def create_app(data: ExplorerData) -> FastAPI:
 
     @app.get("/api/overview")
     def overview() -> dict[str, Any]:
-        return {**data.overview(), "headline": [m for m in HEADLINE if m in data.measures]}
+        return data.overview()
 
     @app.get("/api/series")
     def series(
@@ -95,7 +82,7 @@ def create_app(data: ExplorerData) -> FastAPI:
 
     @app.get("/api/compare")
     def compare(step: Annotated[int, Query(ge=0, le=MAX_STEP)]) -> dict[str, Any]:
-        measures = [m for m in HEADLINE if m in data.measures]
+        measures = data.results.headline()
         return {"step": step, "measures": measures, "values": data.at_step(step, measures)}
 
     @app.get("/api/citizen/{cid}")

@@ -17,25 +17,17 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 
-from scoresim.errors import InputError
-from scoresim.experiments.stats import mean_ci
+from scoresim.analysis.compare import RunSet
+from scoresim.core.errors import InputError
 from scoresim.explore.cache import load_columns, load_ties, read_row
-from scoresim.report.data import ResultsData, load_results
 from scoresim.results import SNAPSHOT_DIR
+from scoresim.store import load_results
 
-__all__ = ["BANDS", "BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
+__all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
 
-#: Score bands as described in the articles (lower bound, name).
-BANDS = ((700, "excellent"), (650, "very good"), (600, "good"), (550, "medium"), (0, "poor"))
 #: Columns the blacklist may be sorted by.
 BLACKLIST_SORTS = ("id", "score", "listed_months", "violations", "age")
 COMPONENTS = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
-PERKS = (
-    (600, "instant loan of about $800"),
-    (650, "car rental without deposit"),
-    (700, "fast track to a Singapore travel permit"),
-    (750, "fast track to a Schengen visa"),
-)
 MAX_FRIENDS = 200
 _STEP_FILE = re.compile(r"step-(\d{6})\.parquet$")
 _TIES_FILE = re.compile(r"ties-(\d{6})\.parquet$")
@@ -45,9 +37,10 @@ class NotFoundError(Exception):
     """A scenario, replicate, step or citizen that is not in the results."""
 
 
-def band_of(score: float) -> str:
-    """The articles' band of a score."""
-    return next(name for lower, name in BANDS if score >= lower)
+def band_of(score: float, bands: list[dict[str, Any]]) -> str | None:
+    """The band a score falls in, from the bands the scoring module declared (as marks)."""
+    below = [b for b in bands if score >= float(b["value"])]
+    return str(max(below, key=lambda b: float(b["value"]))["label"]) if below else None
 
 
 @dataclass
@@ -90,7 +83,7 @@ class ExplorerData:
 
     def __init__(self, root: Path):
         self.root = root
-        self.results: ResultsData = load_results(root)
+        self.results: RunSet = load_results(root)
         self.runs: dict[str, list[RunIndex]] = {
             name: [_index_run(d) for d in sr.dirs] for name, sr in self.results.scenarios.items()
         }
@@ -101,9 +94,7 @@ class ExplorerData:
         }
         first = next(iter(self.results.scenarios.values())).runs[0]
         self.steps = int(first.steps.size)
-        self.measures = sorted(
-            {m for sr in self.results.scenarios.values() for m in sr.runs[0].measures}
-        )
+        self.measures = sorted(self.results.measure_names())
         self._db = duckdb.connect(":memory:")
         self._lock = threading.Lock()  # DuckDB cursors are per thread; creating one is cheap
         self._series_cache: dict[tuple[str, str], dict[str, list[float | None]]] = {}
@@ -175,6 +166,8 @@ class ExplorerData:
             "descriptions": {
                 n: sr.runs[0].scenario.description for n, sr in self.results.scenarios.items()
             },
+            "headline": self.results.headline(),
+            "measure_info": {m: self.results.measure_info(m) for m in self.measures},
         }
 
     def series(self, measure: str) -> dict[str, dict[str, list[float | None]]]:
@@ -185,14 +178,12 @@ class ExplorerData:
         for name, sr in self.results.scenarios.items():
             key = (name, measure)
             if key not in self._series_cache:
-                stack = np.full((len(sr.runs), self.steps), np.nan)
-                for k, r in enumerate(sr.runs):  # runs of other lengths are cut or padded
-                    col = r.measures.get(measure, np.full(self.steps, np.nan))[: self.steps]
-                    stack[k, : col.size] = col
-                ivs = [mean_ci(stack[:, j]) for j in range(stack.shape[1])]
+                _, mean, lo, hi = sr.series(measure)
+                if len(sr.runs) < 2:  # one run: no interval
+                    lo = hi = np.full(mean.size, np.nan)
                 self._series_cache[key] = {
-                    k: [None if math.isnan(getattr(iv, k)) else getattr(iv, k) for iv in ivs]
-                    for k in ("mean", "ci_low", "ci_high")
+                    k: [None if math.isnan(v) else float(v) for v in arr[: self.steps]]
+                    for k, arr in (("mean", mean), ("ci_low", lo), ("ci_high", hi))
                 }
             out[name] = self._series_cache[key]
         return out
@@ -228,16 +219,19 @@ class ExplorerData:
             "scored": scored,
         }
         if scored:
-            out["band"] = band_of(float(me["score"]))
+            meta = self.results.scenarios[scenario].runs[0]
+            marks = [k for k in meta.metadata.get("marks", []) if k["on"] == "score"]
+            out["band"] = band_of(float(me["score"]), [k for k in marks if k["kind"] == "band"])
             out["components"] = {c: me.get(f"score_{c}") for c in COMPONENTS}
             out["penalties"] = {
                 "own violations": -float(me.get("score_penalty", 0.0)),
                 "friends' violations": -float(me.get("score_spillover", 0.0)),
             }
             bits = int(me.get("perks", 0) or 0)
+            perks = sorted((k for k in marks if k["kind"] == "perk"), key=lambda k: k["value"])
             out["perks"] = [
-                {"threshold": t, "perk": p, "held": bool(bits >> k & 1)}
-                for k, (t, p) in enumerate(PERKS)
+                {"threshold": p["value"], "perk": p["label"], "held": bool(bits >> k & 1)}
+                for k, p in enumerate(perks)
             ]
             out["sanctions"] = {
                 "blacklisted": bool(me.get("blacklisted", 0)),

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
 from scoresim.modules.common import flag
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS, occupation_code
 
@@ -82,26 +82,64 @@ class Blacklist(Module):
         State("reach", np.float32, 1.0, "share of usual reach one's posts get"),
         State("barred", np.uint8, 0, "1 once barred from a listed occupation"),
     )
+    reads = (
+        Read("score"),  # the list is of the lowest scores: no scoring, no list
+        Read("enrolled", 1),  # without enrolment, everyone is scored and may be listed
+        Read("wage", 0),  # without the economy there is no wage to cut (the zeros are dropped)
+    )
     measures = (
-        Measure("blacklist_size", "citizens on the blacklist"),
-        Measure("blacklist_inflow", "citizens listed this month"),
-        Measure("blacklist_exits", "citizens who left the list this month"),
-        Measure("sanctions_applied", "new sanctions this month (throttling and barring)"),
-        Measure("barred_total", "citizens ever barred from a listed occupation"),
+        Measure(
+            "blacklist_size",
+            "living citizens on the blacklist",
+            label="citizens on the blacklist",
+            kind="count",
+            unit="citizens",
+            better="lower",
+            headline=True,
+        ),
+        Measure(
+            "blacklist_inflow",
+            "citizens listed this month",
+            kind="count",
+            unit="citizens",
+            better="lower",
+        ),
+        Measure(
+            "blacklist_exits",
+            "living citizens who left the list this month",
+            label="citizens who left the list",
+            kind="count",
+            unit="citizens",
+        ),
+        Measure(
+            "sanctions_applied",
+            "new sanctions this month (throttling and barring)",
+            label="new sanctions",
+            kind="count",
+            unit="sanctions",
+            better="lower",
+        ),
+        Measure(
+            "barred_total",
+            "citizens ever barred from a listed occupation",
+            label="citizens barred from their occupation",
+            kind="count",
+            unit="citizens",
+            better="lower",
+        ),
     )
 
     _barrable_table = np.isin(
         np.arange(len(OCCUPATIONS)), [occupation_code(o) for o in BARRABLE_OCCUPATIONS]
     )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """List, release and sanction."""
-        p, people = self.pars, sim.people
-        wage = people.get("wage", np.empty(0, dtype=np.float32))
+        p, people = self.pars, ctx.people
         size, inflow, exits, barring, barred = _list_and_sanction(
             people["alive"],
-            flag(people, "enrolled", True),
-            people["score"],
+            flag(ctx, "enrolled"),
+            ctx.read("score"),
             people["blacklisted"],
             people["listed_months"],
             people["listed_publicly"],
@@ -109,17 +147,17 @@ class Blacklist(Module):
             people["occupation"],
             people["barred"],
             people["income"],
-            wage,
+            ctx.read("wage"),
             self._barrable_table,
             occupation_code("worker"),
             np.array([p.threshold, p.exit_score, p.min_months, p.allow_exit, p.public, p.throttle]),
             np.float32(p.barred_income),
         )
-        sim.record("blacklist_size", float(size))
-        sim.record("blacklist_inflow", float(inflow))
-        sim.record("blacklist_exits", float(exits))
-        sim.record("sanctions_applied", float(inflow + barring))
-        sim.record("barred_total", float(barred))
+        ctx.record("blacklist_size", float(size))
+        ctx.record("blacklist_inflow", float(inflow))
+        ctx.record("blacklist_exits", float(exits))
+        ctx.record("sanctions_applied", float(inflow + barring))
+        ctx.record("barred_total", float(barred))
 
 
 @njit(cache=True, parallel=True)
@@ -168,8 +206,7 @@ def _list_and_sanction(
                 occupation[i] = worker
                 barred[i] = 1
                 income[i] *= barred_income
-                if wage.size:
-                    wage[i] *= barred_income
+                wage[i] *= barred_income
                 barring += 1
         ever_barred += barred[i] == 1
     return size, inflow, exits, barring, ever_barred

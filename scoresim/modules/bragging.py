@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
+from scoresim.core.rng import uniform_at
 from scoresim.modules.common import flag, living_adults
-from scoresim.rng import uniform_at
 
 
 class BraggingParams(Params):
@@ -47,21 +47,32 @@ class Bragging(Module):
     Params = BraggingParams
     pars: BraggingParams
     states = (State("brags", np.uint16, 0, "months in which the citizen posted their score"),)
-    measures = (Measure("bragging_posts", "citizens who posted their score this month"),)
+    reads = (Read("score"), Read("enrolled", 1))  # without enrolment, everyone has a score to show
+    streams = ("brag",)
+    measures = (
+        Measure(
+            "bragging_posts",
+            "citizens who posted their score this month",
+            label="citizens who posted their score in the last month",
+            kind="count",
+            unit="citizens",
+            headline=True,
+        ),
+    )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """Draw who brags."""
-        p, people = self.pars, sim.people
-        able = living_adults(people) & flag(people, "enrolled", True)
+        p, people = self.pars, ctx.people
+        able = living_adults(people) & flag(ctx, "enrolled")
         count = _brag(
             able,
-            people["score"],
+            ctx.read("score"),
             people["independence"],
             people["brags"],
-            sim.stream(self, "brag").base(sim.t),
+            ctx.stream("brag").base(ctx.t),
             np.array([p.rate, p.threshold, max(p.score_max - p.threshold, 1.0)]),
         )
-        sim.record("bragging_posts", float(count))
+        ctx.record("bragging_posts", float(count))
 
 
 @njit(cache=True, parallel=True)

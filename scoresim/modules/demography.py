@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE
 from scoresim.society.people import occupation_code
 from scoresim.society.population import RETIRE_AT, STUDENT_UNTIL
@@ -96,28 +96,53 @@ class Demography(Module):
         State("parent", np.int32, -1, "id of the parent (-1 for the founding population)"),
         State("prospects", np.float32, 1.0, "multiplier of starting income"),
     )
+    reads = (
+        Read("perk_value", 0),  # without perks, fertility and prospects are everyone's
+        Read("wage", 0),  # without the economy, income alone (the zeros are dropped)
+    )
+    streams = ("death", "start_income", "birth", "child_independence", "child_dissent")
     measures = (
-        Measure("deaths", "citizens who died this year"),
-        Measure("births", "citizens born this year"),
-        Measure("mean_age", "mean age of the living, years"),
-        Measure("mean_independence", "mean independence of living adults"),
-        Measure("newborn_independence", "mean independence of this year's newborns"),
-        Measure("mean_generation", "mean generation of the living (founders: 0)"),
+        Measure("deaths", "citizens who died this year", kind="count", unit="citizens"),
+        Measure("births", "citizens born this year", kind="count", unit="citizens"),
+        Measure("mean_age", "mean age of the living, years", label="mean age", unit="years"),
+        Measure(
+            "mean_independence",
+            "mean independence (0-1) of living adults",
+            label="mean independence of adults",
+            headline=True,
+        ),
+        Measure(
+            "newborn_independence",
+            "mean independence (0-1) of the citizens born this year",
+            label="mean independence of last year's newborns",
+            headline=True,
+        ),
+        Measure(
+            "mean_generation",
+            "mean generation of the living (founders: 0)",
+            label="mean generation",
+            unit="generations",
+        ),
         *(
-            Measure(f"independence_gen{g}", f"mean independence of living generation {g}")
+            Measure(
+                f"independence_gen{g}",
+                f"mean independence (0-1) of living generation {g}",
+                label=f"mean independence of generation {g}",
+            )
             for g in range(GENERATIONS - 1)
         ),
         Measure(
             f"independence_gen{GENERATIONS - 1}plus",
-            f"mean independence of living generations {GENERATIONS - 1} and later",
+            f"mean independence (0-1) of living generations {GENERATIONS - 1} and later",
+            label=f"mean independence of generations {GENERATIONS - 1}+",
         ),
     )
 
     _dissent_slope = 0.0  # dissenters' share per unit of independence, learnt at the start
 
-    def init(self, sim: Simulation) -> None:
+    def init(self, ctx: Context) -> None:
         """Learn how dissent depends on independence in the founding population."""
-        people = sim.people
+        people = ctx.people
         ind = people["independence"].astype(np.float64)
         self._dissent_slope = float(people["dissenter"].mean() / max(ind.mean(), 1e-9))
 
@@ -129,30 +154,30 @@ class Demography(Module):
         """Restore the dissent slope."""
         self._dissent_slope = float(state["dissent_slope"][0])
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """One year: ageing, school leaving, retirement, deaths, births."""
-        p, people = self.pars, sim.people
+        p, people = self.pars, ctx.people
         alive = people["alive"].astype(bool)
         age = people["age"]
         age[alive] += 1
-        self._careers(sim, alive)
+        self._careers(ctx, alive)
         hazard = np.minimum(1.0, p.mortality_30 * np.exp(p.mortality_growth * (age - 30.0)))
-        dies = alive & sim.stream(self, "death").bernoulli(sim.t, hazard, sim.n)
+        dies = alive & ctx.stream("death").bernoulli(ctx.t, hazard, ctx.n)
         people["alive"][dies] = 0
-        sim.network.cut(*sim.network.ties_of(np.flatnonzero(dies)))
-        sim.network.commit()  # births below grow the network, which needs no pending edits
-        newborn = self._births(sim, alive & ~dies)
+        ctx.network.cut(*ctx.network.ties_of(np.flatnonzero(dies)))
+        ctx.commit()  # the dead lose their ties before the births below add the newborns'
+        newborn = self._births(ctx, alive & ~dies)
         # Births may reallocate every array: fetch fresh views.
         age = people["age"]
         living = people["alive"].astype(bool)
         adult = living & (age >= ADULT_AGE)
         ind = people["independence"]
-        sim.record("deaths", float(np.count_nonzero(dies)))
-        sim.record("births", float(newborn.size))
-        sim.record("mean_age", float(age[living].mean()) if living.any() else np.nan)
-        sim.record("mean_independence", float(ind[adult].mean()) if adult.any() else np.nan)
-        sim.record("newborn_independence", float(ind[newborn].mean()) if newborn.size else np.nan)
-        sim.record(
+        ctx.record("deaths", float(np.count_nonzero(dies)))
+        ctx.record("births", float(newborn.size))
+        ctx.record("mean_age", float(age[living].mean()) if living.any() else np.nan)
+        ctx.record("mean_independence", float(ind[adult].mean()) if adult.any() else np.nan)
+        ctx.record("newborn_independence", float(ind[newborn].mean()) if newborn.size else np.nan)
+        ctx.record(
             "mean_generation",
             float(people["generation"][living].mean()) if living.any() else np.nan,
         )
@@ -161,41 +186,43 @@ class Demography(Module):
             members = living & (gen == g)
             if members.any():
                 label = f"{g}plus" if g == GENERATIONS - 1 else str(g)
-                sim.record(f"independence_gen{label}", float(ind[members].mean()))
+                ctx.record(f"independence_gen{label}", float(ind[members].mean()))
 
-    def _careers(self, sim: Simulation, alive: NDArray[np.bool_]) -> None:
+    def _careers(self, ctx: Context, alive: NDArray[np.bool_]) -> None:
         """School leavers start work at their prospects; the old retire."""
-        p, people = self.pars, sim.people
+        p, people = self.pars, ctx.people
         age, occ = people["age"], people["occupation"]
-        income = people["income"]
+        income, wage = people["income"], ctx.read("wage")
         student = occupation_code("student")
         leaving = alive & (occ == student) & (age >= STUDENT_UNTIL)
         if leaving.any():
             workers = alive & (occ != student) & (occ != occupation_code("retired"))
             typical = float(np.median(income[workers])) if workers.any() else 1.0
-            z = sim.stream(self, "start_income").normal(sim.t, sim.n)[leaving]
+            z = ctx.stream("start_income").normal(ctx.t, ctx.n)[leaving]
             start = typical * people["prospects"][leaving] * np.exp(0.7 * z - 0.245)
             occ[leaving] = occupation_code("worker")
             income[leaving] = start
-            if "wage" in people:
-                people["wage"][leaving] = start
+            wage[leaving] = start
         retiring = alive & (occ != occupation_code("retired")) & (age >= p.retire_at)
         occ[retiring] = occupation_code("retired")
         income[retiring] *= np.float32(p.pension_ratio)
-        if "wage" in people:
-            people["wage"][retiring] *= np.float32(p.pension_ratio)
+        wage[retiring] *= np.float32(p.pension_ratio)
 
-    def _births(self, sim: Simulation, alive: NDArray[np.bool_]) -> NDArray[np.int64]:
+    def _births(self, ctx: Context, alive: NDArray[np.bool_]) -> NDArray[np.int64]:
         """Adults of 20-40 have children, more with more perks; returns the newborns' ids."""
-        p, people, n, t = self.pars, sim.people, sim.n, sim.t
+        p, people, n, t = self.pars, ctx.people, ctx.n, ctx.t
         age = people["age"]
-        perks = people.get("perk_value", np.zeros(n))
+        perks = ctx.read("perk_value")
+        if "perk_value" not in people:
+            # Without perks the chance of a birth is the fertility itself, in float64: float32
+            # zeros would round it to float32 (and change who is born).
+            perks = perks.astype(np.float64)
         chance = np.minimum(1.0, p.fertility * (1.0 + p.perk_fertility * perks / 1000.0))
         fertile = alive & (age >= 20) & (age <= 40)
-        parents = np.flatnonzero(fertile & sim.stream(self, "birth").bernoulli(t, chance, n))
+        parents = np.flatnonzero(fertile & ctx.stream("birth").bernoulli(t, chance, n))
         # Children's draws are indexed by their parent's id: common random numbers hold.
-        noise = sim.stream(self, "child_independence").normal(t, n)[parents]
-        u_dissent = sim.stream(self, "child_dissent").uniform(t, n)[parents]
+        noise = ctx.stream("child_independence").normal(t, n)[parents]
+        u_dissent = ctx.stream("child_dissent").uniform(t, n)[parents]
         ind_parent = people["independence"][parents].astype(np.float64)
         adult = alive & (age >= ADULT_AGE)
         mean_ind = float(people["independence"][adult].mean()) if adult.any() else 0.5
@@ -207,8 +234,8 @@ class Demography(Module):
             1.0,
         )
         prospects = 1.0 + p.prospects_gain * perks[parents] / 1000.0
-        ids = sim.society.grow(parents.size)
-        people = sim.people
+        ids = ctx.grow(parents.size)
+        people = ctx.people
         people["alive"][ids] = 1
         people["age"][ids] = 0
         people["occupation"][ids] = occupation_code("student")
@@ -218,5 +245,5 @@ class Demography(Module):
         people["generation"][ids] = people["generation"][parents] + 1
         people["parent"][ids] = parents
         people["prospects"][ids] = prospects
-        sim.network.add(ids, parents)
+        ctx.network.add(ids, parents)
         return ids

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
-from scoresim.rng import normal_at, uniform_at
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, State, param
+from scoresim.core.registry import register
+from scoresim.core.rng import normal_at, uniform_at
 from scoresim.society.people import occupation_code
 
 
@@ -119,22 +119,36 @@ class Economy(Module):
         State("wage", np.float32, 0.0, "yearly income when employed, USD"),
         State("employed", np.uint8, 1, "1 unless out of work (students, retirees: always 1)"),
     )
+    streams = ("job", "asset_return")
     measures = (
-        Measure("mean_income", "mean yearly income of the living, USD"),
-        Measure("mean_assets", "mean assets of the living, USD"),
-        Measure("unemployment_rate", "share of the living out of work"),
+        Measure(
+            "mean_income",
+            "mean yearly income of the living, USD",
+            label="mean yearly income",
+            kind="currency",
+        ),
+        Measure(
+            "mean_assets", "mean assets of the living, USD", label="mean assets", kind="currency"
+        ),
+        Measure(
+            "unemployment_rate",
+            "share of the living out of work",
+            label="unemployment rate",
+            kind="share",
+            better="lower",
+        ),
     )
 
     _student = occupation_code("student")
     _retired = occupation_code("retired")
 
-    def init(self, sim: Simulation) -> None:
+    def init(self, ctx: Context) -> None:
         """Start everyone employed at their drawn income."""
-        sim.people["wage"] = sim.people["income"]
+        ctx.people["wage"][...] = ctx.people["income"]
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """One month of earning, saving and job changes."""
-        p, people, t = self.pars, sim.people, sim.t
+        p, people, t = self.pars, ctx.people, ctx.t
         alive = people["alive"]
         income, assets = people["income"], people["assets"]
         pars = np.array(
@@ -157,10 +171,10 @@ class Economy(Module):
             self._student,
             self._retired,
             pars,
-            sim.stream(self, "job").base(t),
-            sim.stream(self, "asset_return").base(t),
+            ctx.stream("job").base(t),
+            ctx.stream("asset_return").base(t),
         )
         living = max(1, living)
-        sim.record("mean_income", income_sum / living)
-        sim.record("mean_assets", assets_sum / living)
-        sim.record("unemployment_rate", unemployed / living)
+        ctx.record("mean_income", income_sum / living)
+        ctx.record("mean_assets", assets_sum / living)
+        ctx.record("unemployment_rate", unemployed / living)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE, living_adults
 
 
@@ -60,33 +60,40 @@ class Enrolment(Module):
         State("enrolled", np.uint8, 0, "1 once enrolled in the score"),
         State("privacy_cost", np.float32, 0, "yearly privacy cost of enrolling, USD"),
     )
-    measures = (Measure("enrolled_share", "share of living adults enrolled"),)
+    reads = (Read("perk_offer", 0),)  # without perks, enrolling offers nothing
+    streams = ("privacy_cost", "early", "enrol")
+    measures = (
+        Measure(
+            "enrolled_share",
+            "share of living adults enrolled",
+            label="adults enrolled",
+            kind="share",
+        ),
+    )
 
-    def init(self, sim: Simulation) -> None:
+    def init(self, ctx: Context) -> None:
         """Draw privacy costs (higher for the independent) and the early adopters."""
-        people, n = sim.people, sim.n
-        cost = sim.stream(self, "privacy_cost").normal(0, n)
+        people, n = ctx.people, ctx.n
+        cost = ctx.stream("privacy_cost").normal(0, n)
         # In place: at 100M citizens each float64 temporary is 800 MB.
         cost *= 0.5
         np.exp(cost, out=cost)
         cost *= self.pars.privacy_cost * (0.5 + people["independence"])
-        people["privacy_cost"] = cost
+        people["privacy_cost"][...] = cost
         adult = people["age"] >= ADULT_AGE
-        early = sim.stream(self, "early").uniform(0, n) < self.pars.initial_share
-        people["enrolled"] = (early & adult) | (self.pars.mandate_step == 0)
+        early = ctx.stream("early").uniform(0, n) < self.pars.initial_share
+        people["enrolled"][...] = (early & adult) | (self.pars.mandate_step == 0)
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """Enrol the willing, or everyone once the mandate applies."""
-        people = sim.people
+        people = ctx.people
         adult = living_adults(people)
         enrolled = people["enrolled"]
-        if sim.t >= self.pars.mandate_step:
+        if ctx.t >= self.pars.mandate_step:
             enrolled[adult] = 1
         else:
-            offer = people.get("perk_offer", np.zeros(sim.n))
+            offer = ctx.read("perk_offer")
             willing = adult & (enrolled == 0) & (offer > people["privacy_cost"])
-            joins = willing & sim.stream(self, "enrol").bernoulli(
-                sim.t, self.pars.enrol_rate, sim.n
-            )
+            joins = willing & ctx.stream("enrol").bernoulli(ctx.t, self.pars.enrol_rate, ctx.n)
             enrolled[joins] = 1
-        sim.record("enrolled_share", float(enrolled[adult].mean()) if adult.any() else np.nan)
+        ctx.record("enrolled_share", float(enrolled[adult].mean()) if adult.any() else np.nan)

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
+from scoresim.core.rng import uniform_at
 from scoresim.modules.common import living_adults
 from scoresim.modules.scoring import KIND_HISTORY, KIND_NEWS, KIND_NONE, KIND_OPINION
-from scoresim.rng import uniform_at
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 POINTS_UNIT = 50.0
@@ -110,30 +110,53 @@ class Expression(Module):
         State("violation_kind", np.uint8, 0, "0 none, 1 opinion, 2 history, 3 news"),
         State("self_censored", np.uint32, 0, "months a dissenter kept silent out of fear"),
     )
+    reads = (
+        Read("reach", 1),  # without a blacklist, every post reaches all friends
+        Read("speech_cost", 0),  # without a score, speaking costs no points
+        Read("perk_at_stake", 0),  # nor perks
+    )
+    streams = ("speak", "news", "kind")
     measures = (
-        Measure("expression_rate", "share of living adult would-be dissenters who spoke"),
-        Measure("self_censorship_rate", "share of would-be dissenters silenced by the score"),
-        Measure("news_rate", "share of living adult conformers who shared embarrassing news"),
+        Measure(
+            "expression_rate",
+            "share of living adult would-be dissenters who spoke this month",
+            label="dissenters who spoke up in the last month",
+            kind="share",
+            better="higher",
+            headline=True,
+        ),
+        Measure(
+            "self_censorship_rate",
+            "share of living adult would-be dissenters silenced by the score this month",
+            label="dissenters silenced by the score in the last month",
+            kind="share",
+            better="lower",
+            headline=True,
+        ),
+        Measure(
+            "news_rate",
+            "share of living adult conformers who shared embarrassing news this month",
+            label="conformers who shared embarrassing news",
+            kind="share",
+            better="higher",
+        ),
     )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """Draw who speaks, who shares news, and who keeps silent out of fear."""
-        p, people, t, n = self.pars, sim.people, sim.t, sim.n
-        zeros = np.zeros(n, dtype=np.float32)
+        p, people, t = self.pars, ctx.people, ctx.t
         # What friends see of last month's posts, in one new array (one gather per friend),
         # made before the kernel overwrites ``expressed``.
-        seen_weight = (people["expressed"] * people.get("reach", np.float32(1.0))).astype(
-            np.float32
-        )
+        seen_weight = (people["expressed"] * ctx.read("reach")).astype(np.float32)
         counts = _express(
-            sim.network.indptr,
-            sim.network.indices,
+            ctx.network.indptr,
+            ctx.network.indices,
             seen_weight,
             living_adults(people),
             people["dissenter"],
             people["independence"],
-            people.get("speech_cost", zeros),
-            people.get("perk_at_stake", zeros),
+            ctx.read("speech_cost"),
+            ctx.read("perk_at_stake"),
             np.array(
                 [
                     p.base_rate,
@@ -146,18 +169,18 @@ class Expression(Module):
                     p.news_share,
                 ]
             ),
-            sim.stream(self, "speak").base(t),
-            sim.stream(self, "news").base(t),
-            sim.stream(self, "kind").base(t),
+            ctx.stream("speak").base(t),
+            ctx.stream("news").base(t),
+            ctx.stream("kind").base(t),
             people["violation_kind"],
             people["expressed"],
             people["expressions"],
             people["self_censored"],
         )
         n_want, n_spoke, n_silenced, n_conf, n_news = counts
-        sim.record("expression_rate", n_spoke / n_want if n_want else np.nan)
-        sim.record("self_censorship_rate", n_silenced / n_want if n_want else np.nan)
-        sim.record("news_rate", n_news / n_conf if n_conf else np.nan)
+        ctx.record("expression_rate", n_spoke / n_want if n_want else np.nan)
+        ctx.record("self_censorship_rate", n_silenced / n_want if n_want else np.nan)
+        ctx.record("news_rate", n_news / n_conf if n_conf else np.nan)
 
 
 @njit(cache=True, inline="always")

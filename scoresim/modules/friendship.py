@@ -8,12 +8,12 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from scoresim.engine.module import Measure, Module, Params, Phase, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
-from scoresim.rng import uniform_at, uniforms_at
+from scoresim.core.context import Context, Ties
+from scoresim.core.declare import Measure, Module, Params, Phase, param
+from scoresim.core.registry import register
+from scoresim.core.rng import uniform_at, uniforms_at
 from scoresim.society.csr_kernels import BIT_CHUNK, bit_positions, set_bit
-from scoresim.society.network import Network, normalise_pairs
+from scoresim.society.network import normalise_pairs
 
 
 class FriendshipParams(Params):
@@ -38,7 +38,7 @@ class FriendshipParams(Params):
 
 
 def friend_of_friend(
-    net: Network, who: NDArray[np.int64], u1: NDArray[np.float64], u2: NDArray[np.float64]
+    net: Ties, who: NDArray[np.int64], u1: NDArray[np.float64], u2: NDArray[np.float64]
 ) -> NDArray[np.int64]:
     """For each citizen in ``who``, a random friend's random friend (-1 where none).
 
@@ -91,25 +91,36 @@ class Friendship(Module):
     order = 200  # after score-driven responses in the same phase
     Params = FriendshipParams
     pars: FriendshipParams
+    streams = ("fade", "seek", "pick")
     measures = (
-        Measure("ties_faded", "ties that faded this month"),
-        Measure("ties_formed", "new ties between friends of friends this month"),
+        Measure(
+            "ties_faded",
+            "ties that faded this month",
+            label="ties faded",
+            kind="count",
+            unit="ties",
+        ),
+        Measure(
+            "ties_formed",
+            "new ties between friends of friends this month",
+            label="ties formed",
+            kind="count",
+            unit="ties",
+        ),
     )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """Queue fading ties and new triadic ties."""
-        net, t, n = sim.network, sim.t, sim.n
-        alive = sim.people["alive"].astype(bool)
+        net, t, n = ctx.network, ctx.t, ctx.n
+        alive = ctx.people["alive"].astype(bool)
         pos = bit_positions(
-            _fading(net.indptr, net.indices, sim.stream(self, "fade").base(t), self.pars.fade_rate)
+            _fading(net.indptr, net.indices, ctx.stream("fade").base(t), self.pars.fade_rate)
         )
         fu = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each entry
         fv = net.indices[pos].astype(np.int64)
         net.cut(fu, fv)
-        seekers = np.flatnonzero(
-            alive & sim.stream(self, "seek").bernoulli(t, self.pars.closure_rate, n)
-        )
-        pick = sim.stream(self, "pick")  # draws of the seekers only, indexed by their id
+        seekers = np.flatnonzero(alive & ctx.stream("seek").bernoulli(t, self.pars.closure_rate, n))
+        pick = ctx.stream("pick")  # draws of the seekers only, indexed by their id
         target = friend_of_friend(
             net,
             seekers,
@@ -121,5 +132,5 @@ class Friendship(Module):
         a, b = normalise_pairs(seekers[ok], target[ok], n)
         new = ~net.has_ties(a, b)
         net.add(a[new], b[new])
-        sim.record("ties_faded", float(fu.size))
-        sim.record("ties_formed", float(np.count_nonzero(new)))
+        ctx.record("ties_faded", float(fu.size))
+        ctx.record("ties_formed", float(np.count_nonzero(new)))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoresim.engine.module import Measure, Module, Params, Phase, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, param
+from scoresim.core.registry import register
 from scoresim.society.gather import degree_sums, largest_component, tie_correlation
 
 
@@ -37,41 +37,89 @@ class NetworkStats(Module):
     phase = Phase.MEASURES
     Params = NetworkStatsParams
     pars: NetworkStatsParams
+    # Only read when the scoring module runs: a score everyone shares has no correlation.
+    reads = (Read("score", 0),)
     measures = (
-        Measure("mean_degree", "mean number of ties of the living"),
-        Measure("isolated_share", "share of the living with no tie"),
-        Measure("dissenter_degree_ratio", "dissenters' mean degree over others' mean degree"),
-        Measure("dissenter_mean_degree", "mean number of ties of living dissenters"),
-        Measure("others_mean_degree", "mean number of ties of the other living citizens"),
-        Measure("fragmentation", "share of the living outside the giant component"),
-        Measure("dissenters_outside_giant", "share of living dissenters outside the giant"),
-        Measure("score_assortativity", "correlation of scores across ties (if scored)"),
+        Measure(
+            "mean_degree",
+            "mean number of ties of the living",
+            label="mean ties per citizen",
+            unit="ties",
+        ),
+        Measure(
+            "isolated_share",
+            "share of the living with no tie",
+            label="citizens without ties",
+            kind="share",
+            better="lower",
+        ),
+        Measure(
+            "dissenter_degree_ratio",
+            "dissenters' mean degree over others' mean degree (1 = equal)",
+            label="dissenters' friends relative to others' (1 = equal)",
+            kind="ratio",
+            better="higher",
+            headline=True,
+        ),
+        Measure(
+            "dissenter_mean_degree",
+            "mean number of ties of living dissenters",
+            label="dissenters' mean ties",
+            unit="ties",
+        ),
+        Measure(
+            "others_mean_degree",
+            "mean number of ties of the other living citizens",
+            label="others' mean ties",
+            unit="ties",
+        ),
+        Measure(
+            "fragmentation",
+            "share of the living outside the giant component",
+            label="citizens outside the giant component",
+            kind="share",
+            better="lower",
+        ),
+        Measure(
+            "dissenters_outside_giant",
+            "share of living dissenters outside the giant component",
+            label="dissenters outside the giant component",
+            kind="share",
+            better="lower",
+        ),
+        Measure(
+            "score_assortativity",
+            "correlation of scores across ties (if scored), yearly",
+            label="score correlation across ties",
+        ),
     )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """Compute the measures on the network as it stands at the end of the step."""
-        if (sim.t + 1) % self.pars.every:
+        if (ctx.t + 1) % self.pars.every:
             return
-        people = sim.people
+        people = ctx.people
         alive = people["alive"] == 1
         if not alive.any():
             return
         diss = alive & (people["dissenter"] == 1)
-        count, ties, isolated, n_diss, diss_ties = degree_sums(sim.network.indptr, alive, diss)
+        count, ties, isolated, n_diss, diss_ties = degree_sums(ctx.network.indptr, alive, diss)
         n_other, other_ties = count - n_diss, ties - diss_ties
-        sim.record("mean_degree", ties / count)
-        sim.record("isolated_share", isolated / count)
+        ctx.record("mean_degree", ties / count)
+        ctx.record("isolated_share", isolated / count)
         if n_diss:
-            sim.record("dissenter_mean_degree", diss_ties / n_diss)
+            ctx.record("dissenter_mean_degree", diss_ties / n_diss)
         if n_other:
-            sim.record("others_mean_degree", other_ties / n_other)
+            ctx.record("others_mean_degree", other_ties / n_other)
         if n_diss and n_other and other_ties > 0:
-            sim.record("dissenter_degree_ratio", (diss_ties / n_diss) / (other_ties / n_other))
-        if (sim.t + 1) % self.pars.structure_every:
+            ctx.record("dissenter_degree_ratio", (diss_ties / n_diss) / (other_ties / n_other))
+        if (ctx.t + 1) % self.pars.structure_every:
             return
-        giant = largest_component(sim.network, alive)
-        sim.record("fragmentation", 1.0 - np.count_nonzero(giant) / np.count_nonzero(alive))
+        giant = largest_component(ctx.network, alive)
+        ctx.record("fragmentation", 1.0 - np.count_nonzero(giant) / np.count_nonzero(alive))
         if diss.any():
-            sim.record("dissenters_outside_giant", float(np.mean(~giant[diss])))
+            ctx.record("dissenters_outside_giant", float(np.mean(~giant[diss])))
         if "score" in people:
-            sim.record("score_assortativity", tie_correlation(sim.network, people["score"], alive))
+            ctx.record(
+                "score_assortativity", tie_correlation(ctx.network, ctx.read("score"), alive)
+            )

@@ -10,15 +10,19 @@ from numba import njit, prange
 from numpy.typing import NDArray
 from pydantic import field_validator
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
+from scoresim.core.rng import uniform_at
 from scoresim.modules.common import flag, living_adults
-from scoresim.rng import uniform_at
 
-#: The articles' perks, in threshold order; measure names use these thresholds.
-PERK_NAMES = ("loan", "car", "singapore", "schengen")
-PERK_LABELS = ("600", "650", "700", "750")
+#: The articles' thresholds, in order: the perks' identifiers in measure names, whatever
+#: thresholds a scenario sets (labels show the scenario's own).
+PERK_IDS = ("600", "650", "700", "750")
+#: What each perk is, in threshold order.
+PERK_TITLES = ("instant loan", "car without deposit", "Singapore permit", "Schengen visa")
+#: Ordinals naming the perks in descriptions (which, unlike labels, are not filled in).
+_ORDINALS = ("first", "second", "third", "fourth")
 NO_NEXT = 1e9  # points to the next perk when none is above
 
 
@@ -230,30 +234,89 @@ class Perks(Module):
         State("loan_taken", np.uint8, 0, "1 once the instant loan was taken"),
         State("missed_payments", np.float32, 0, "decaying count of missed repayments"),
     )
+    reads = (
+        Read("score"),  # perks unlock at score thresholds
+        Read("enrolled", 1),  # without enrolment, everyone holds the perks of their score
+        Read("blacklisted", 0),  # without a blacklist, nobody is barred from them
+        Read("speech_cost", 0),  # without a score, a post puts nothing at stake
+    )
+    streams = ("loan",)
     measures = (
         *(
-            Measure(f"perk_share_{t}", f"share of living adults holding the {t} perk")
-            for t in PERK_LABELS
+            Measure(
+                f"perk_share_{pid}",
+                f"share of living adults holding the {_ORDINALS[k]} perk ({PERK_TITLES[k]})",
+                label=f"adults over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
+                kind="share",
+                headline=pid == "700",
+            )
+            for k, pid in enumerate(PERK_IDS)
         ),
         *(
-            Measure(f"perk_share_{t}_dissenters", f"share of dissenters holding the {t} perk")
-            for t in PERK_LABELS
+            Measure(
+                f"perk_share_{pid}_dissenters",
+                f"share of living adult dissenters holding the {_ORDINALS[k]} perk "
+                f"({PERK_TITLES[k]})",
+                label=f"dissenters over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
+                kind="share",
+            )
+            for k, pid in enumerate(PERK_IDS)
         ),
         *(
-            Measure(f"perk_share_{t}_conformers", f"share of conformers holding the {t} perk")
-            for t in PERK_LABELS
+            Measure(
+                f"perk_share_{pid}_conformers",
+                f"share of living adult conformers holding the {_ORDINALS[k]} perk "
+                f"({PERK_TITLES[k]})",
+                label=f"conformers over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
+                kind="share",
+            )
+            for k, pid in enumerate(PERK_IDS)
         ),
         *(
-            Measure(f"perk_gap_{t}", f"{t} perk: conformers' share minus dissenters'")
-            for t in PERK_LABELS
+            Measure(
+                f"perk_gap_{pid}",
+                f"conformers' share holding the {_ORDINALS[k]} perk ({PERK_TITLES[k]}) "
+                "minus dissenters' share",
+                label=f"conformers' minus dissenters' share over {{thresholds[{k}]:g}}",
+                kind="share",
+                better="lower",
+                headline=pid == "700",
+            )
+            for k, pid in enumerate(PERK_IDS)
         ),
         *(
-            Measure(f"perk_share_700_q{q}", f"700 perk share in income quintile {q} (1 poorest)")
+            Measure(
+                f"perk_share_700_q{q}",
+                f"share of living adults holding the third perk ({PERK_TITLES[2]}) in income "
+                f"quintile {q} (1 poorest)",
+                label=f"adults over {{thresholds[2]:g}} in income quintile {q} (1 poorest)",
+                kind="share",
+            )
             for q in range(1, 6)
         ),
-        Measure("perk_gini", "Gini of the yearly value of perks held (living adults)"),
-        Measure("loans_taken", "instant loans taken this month"),
-        Measure("missed_repayments", "loan repayments missed this month"),
+        Measure(
+            "perk_gini",
+            "Gini coefficient of the yearly value of perks held by living adults",
+            label="inequality of perks (Gini)",
+            kind="ratio",
+            better="lower",
+            headline=True,
+        ),
+        Measure(
+            "loans_taken",
+            "instant loans taken this month",
+            label="instant loans taken",
+            kind="count",
+            unit="loans",
+        ),
+        Measure(
+            "missed_repayments",
+            "loan repayments missed this month",
+            label="loan repayments missed",
+            kind="count",
+            unit="repayments",
+            better="lower",
+        ),
     )
 
     _edges: NDArray[np.float64] | None = None  # income quintile bounds of this year
@@ -266,25 +329,33 @@ class Perks(Module):
         """Restore the quintile bounds."""
         self._edges = state.get("edges")
 
-    def step(self, sim: Simulation) -> None:
+    def marks(self) -> tuple[Mark, ...]:
+        """Each perk's threshold on the score, labelled with what it unlocks."""
+        p = self.pars
+        titles = (f"{PERK_TITLES[0]} (${p.loan_amount:,.0f})", *PERK_TITLES[1:])
+        return tuple(
+            Mark("score", t, title, kind="perk", key=pid)
+            for t, title, pid in zip(p.thresholds, titles, PERK_IDS, strict=True)
+        )
+
+    def step(self, ctx: Context) -> None:
         """Grant perks, run the loan, and measure access."""
-        p, people = self.pars, sim.people
+        p, people = self.pars, ctx.people
         adult = living_adults(people)
         income = people["income"]
-        if sim.t % 12 == 0 or self._edges is None:  # income quintiles, set once a year
+        if ctx.t % 12 == 0 or self._edges is None:  # income quintiles, set once a year
             self._edges = (
                 np.quantile(income[adult], [0.2, 0.4, 0.6, 0.8]) if adult.any() else np.zeros(4)
             )
         edges = self._edges
-        speech = people["speech_cost"] if "speech_cost" in people else np.zeros(sim.n, np.float32)
         had_loan_perk = (people["perks"] & 1) == 1
         counts = _grant(
-            people["score"],
+            ctx.read("score"),
             adult,
-            flag(people, "enrolled", True),
-            flag(people, "blacklisted", False),
+            flag(ctx, "enrolled"),
+            flag(ctx, "blacklisted"),
             people["dissenter"],
-            speech,
+            ctx.read("speech_cost"),
             income,
             edges,
             np.asarray(p.thresholds, dtype=np.float64),
@@ -295,11 +366,12 @@ class Perks(Module):
             people["perk_at_stake"],
             people["points_to_next_perk"],
         )
-        loans = self._run_loan(sim, had_loan_perk)
-        self._measure(sim, counts, loans)
+        loans = self._run_loan(ctx, had_loan_perk)
+        self._measure(ctx, counts, loans)
 
-    def _run_loan(self, sim: Simulation, had_loan_perk: NDArray[np.bool_]) -> tuple[int, int]:
-        p, people = self.pars, sim.people
+    def _run_loan(self, ctx: Context, had_loan_perk: NDArray[np.bool_]) -> tuple[int, int]:
+        """Run the instant loan; returns (loans taken, repayments missed) this month."""
+        p, people = self.pars, ctx.people
         taken, missed = _loan(
             people["perks"],
             had_loan_perk,
@@ -307,30 +379,31 @@ class Perks(Module):
             people["assets"],
             people["debt"],
             people["missed_payments"],
-            sim.stream(self, "loan").base(sim.t),
+            ctx.stream("loan").base(ctx.t),
             np.array([p.loan_takeup, p.loan_amount, p.loan_amount / p.loan_months, p.missed_decay]),
         )
         return int(taken), int(missed)
 
-    def _measure(self, sim: Simulation, counts: Any, loans: tuple[int, int]) -> None:
+    def _measure(self, ctx: Context, counts: Any, loans: tuple[int, int]) -> None:
+        """Record access to the perks from the counts of ``_grant``, and the loans."""
         group_n, group_held, quint_n, quint_held, by_bits = counts
         with np.errstate(invalid="ignore", divide="ignore"):
             share_diss = group_held[1] / group_n[1]
             share_conf = group_held[2] / group_n[2]
             share_all = (group_held[1] + group_held[2]) / (group_n[1] + group_n[2])
             share_q = quint_held / quint_n
-        for k, label in enumerate(PERK_LABELS):
-            sim.record(f"perk_share_{label}", share_all[k])
-            sim.record(f"perk_share_{label}_dissenters", share_diss[k])
-            sim.record(f"perk_share_{label}_conformers", share_conf[k])
-            sim.record(f"perk_gap_{label}", share_conf[k] - share_diss[k])
+        for k, pid in enumerate(PERK_IDS):
+            ctx.record(f"perk_share_{pid}", share_all[k])
+            ctx.record(f"perk_share_{pid}_dissenters", share_diss[k])
+            ctx.record(f"perk_share_{pid}_conformers", share_conf[k])
+            ctx.record(f"perk_gap_{pid}", share_conf[k] - share_diss[k])
         if group_n[1] + group_n[2] > 0:
             for q in range(5):
-                sim.record(f"perk_share_700_q{q + 1}", share_q[q])
+                ctx.record(f"perk_share_700_q{q + 1}", share_q[q])
             # Perk value takes one of 16 values (a subset of four perks): Gini by counting.
             values = np.array(
                 [sum(v for k, v in enumerate(self.pars.values) if b >> k & 1) for b in range(16)]
             )
-            sim.record("perk_gini", gini_of_counts(values, by_bits))
-        sim.record("loans_taken", float(loans[0]))
-        sim.record("missed_repayments", float(loans[1]))
+            ctx.record("perk_gini", gini_of_counts(values, by_bits))
+        ctx.record("loans_taken", float(loans[0]))
+        ctx.record("missed_repayments", float(loans[1]))

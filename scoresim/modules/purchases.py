@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
+from scoresim.core.rng import uniform_at
 from scoresim.modules.common import ADULT_AGE, flag, living_adults
-from scoresim.rng import uniform_at
 
 
 class PurchasesParams(Params):
@@ -79,20 +79,44 @@ class Purchases(Module):
         State("lifestyle", np.float32, 0, "decaying approved minus disfavoured purchases"),
         State("gamed", np.uint16, 0, "months in which the citizen shopped to game the score"),
     )
+    reads = (
+        Read("enrolled", 1),  # without enrolment, everyone's shopping is scored
+        Read("points_to_next_perk", 0),  # without perks, there is no threshold to game
+    )
+    streams = ("game", "approved", "disfavoured")
     measures = (
-        Measure("approved_purchases", "approved goods bought this month"),
-        Measure("disfavoured_purchases", "disfavoured goods bought this month"),
-        Measure("gaming_purchases", "approved goods bought to pass a perk threshold"),
+        Measure(
+            "approved_purchases",
+            "approved goods bought this month",
+            label="approved goods bought",
+            kind="count",
+            unit="purchases",
+        ),
+        Measure(
+            "disfavoured_purchases",
+            "disfavoured goods bought this month",
+            label="disfavoured goods bought",
+            kind="count",
+            unit="purchases",
+        ),
+        Measure(
+            "gaming_purchases",
+            "approved goods bought this month to pass a perk threshold",
+            label="purchases made to pass a threshold in the last month",
+            kind="count",
+            unit="purchases",
+            better="lower",
+            headline=True,
+        ),
     )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """One month of shopping."""
-        p, people, t, n = self.pars, sim.people, sim.t, sim.n
-        gap = people.get("points_to_next_perk", np.zeros(n, dtype=np.float32))
+        p, people, t = self.pars, ctx.people, ctx.t
         approved, disfavoured, games = _shop(
             living_adults(people),
-            flag(people, "enrolled", True),
-            gap,
+            flag(ctx, "enrolled"),
+            ctx.read("points_to_next_perk"),
             people["age"],
             people["lifestyle"],
             people["assets"],
@@ -108,13 +132,13 @@ class Purchases(Module):
                     ADULT_AGE,
                 ]
             ),
-            sim.stream(self, "game").base(t),
-            sim.stream(self, "approved").base(t),
-            sim.stream(self, "disfavoured").base(t),
+            ctx.stream("game").base(t),
+            ctx.stream("approved").base(t),
+            ctx.stream("disfavoured").base(t),
         )
-        sim.record("approved_purchases", float(approved))
-        sim.record("disfavoured_purchases", float(disfavoured))
-        sim.record("gaming_purchases", float(games))
+        ctx.record("approved_purchases", float(approved))
+        ctx.record("disfavoured_purchases", float(disfavoured))
+        ctx.record("gaming_purchases", float(games))
 
 
 @njit(cache=True, parallel=True)

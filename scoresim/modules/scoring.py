@@ -15,9 +15,9 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE, flag
 from scoresim.society.people import OCCUPATIONS
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
@@ -43,6 +43,8 @@ OCCUPATION_IDENTITY: dict[str, float] = {
 QUANTILES = (10, 25, 50, 75, 90)
 #: Violation kinds written by the expression module into ``violation_kind``.
 KIND_NONE, KIND_OPINION, KIND_HISTORY, KIND_NEWS = 0, 1, 2, 3
+#: The articles' score bands above the lowest, by lower bound; "poor" starts at the floor.
+BANDS = ((700.0, "excellent"), (650.0, "very good"), (600.0, "good"), (550.0, "medium"))
 
 
 def pdo_points(
@@ -92,13 +94,9 @@ def _bin_counts(scores: Any, lo: float, bins: int) -> Any:
 def _remember(
     kind: Any, weights: Any, decay: Any, expire_after: int, mem: Any, since: Any, count: Any
 ) -> None:
-    """Decay each citizen's violation memory and add this month's violation, if any.
-
-    ``kind`` may be empty (no expression module): then nobody violates.
-    """
-    has_kind = kind.size > 0
+    """Decay each citizen's violation memory and add this month's violation, if any."""
     for i in prange(mem.size):
-        added = weights[kind[i]] if has_kind else np.float32(0.0)
+        added = weights[kind[i]]
         mem[i] = mem[i] * decay + added
         if added > 0:
             count[i] += 1
@@ -328,27 +326,90 @@ class Scoring(Module):
         State("drag", np.float32, 0, "points this citizen's violations cost each friend"),
         State("score_public", np.uint8, 0, "1 if others can look the score up"),
     )
+    reads = (
+        Read("violation_kind", 0),  # without expression, nobody violates
+        Read("missed_payments", 0),  # without perks, no loan to miss
+        Read("lifestyle", 0),  # without purchases, a neutral lifestyle
+        Read("employed", 1),  # without the economy, everyone counts as employed
+        Read("enrolled", 1),  # without enrolment, everyone is scored
+    )
     measures = (
-        Measure("mean_score", "mean score of living adults"),
-        Measure("score_sd", "standard deviation of living adults' scores"),
-        Measure("spillover_loss", "mean points never-violators lose through friends"),
-        *(Measure(f"score_p{q}", f"{q}th percentile of living adults' scores") for q in QUANTILES),
-        Measure("violations_opinion", "unpermitted opinions recorded this month"),
-        Measure("violations_history", "alternative histories recorded this month"),
-        Measure("violations_news", "embarrassing news posts recorded this month"),
+        Measure(
+            "mean_score",
+            "mean score of living adults",
+            label="mean score",
+            kind="points",
+            headline=True,
+        ),
+        Measure(
+            "score_sd",
+            "standard deviation of living adults' scores",
+            label="spread of scores (sd)",
+            kind="points",
+        ),
+        Measure(
+            "spillover_loss",
+            "mean points living adults who never violated lose through friends' violations",
+            label="points never-violators lose through friends",
+            kind="points",
+            better="lower",
+            headline=True,
+        ),
+        *(
+            Measure(
+                f"score_p{q}",
+                f"{q}th percentile of living adults' scores",
+                label=f"{q}th percentile of scores",
+                kind="points",
+            )
+            for q in QUANTILES
+        ),
+        Measure(
+            "violations_opinion",
+            "unpermitted opinions recorded this month",
+            label="opinions recorded",
+            kind="count",
+            unit="posts",
+        ),
+        Measure(
+            "violations_history",
+            "alternative histories recorded this month",
+            label="alternative histories recorded",
+            kind="count",
+            unit="posts",
+        ),
+        Measure(
+            "violations_news",
+            "embarrassing news posts recorded this month",
+            label="news posts recorded",
+            kind="count",
+            unit="posts",
+        ),
     )
 
-    def init(self, sim: Simulation) -> None:
-        """Score everyone once so that the first month's decisions see a score."""
-        sim.people["score"] = (self.pars.score_min + self.pars.score_max) / 2
-        self.step(sim, record=False)
+    def marks(self) -> tuple[Mark, ...]:
+        """The articles' score bands, by lower bound (the lowest, "poor", from the floor)."""
+        return (
+            *(Mark("score", lo, name, kind="band") for lo, name in BANDS),
+            Mark("score", self.pars.score_min, "poor", kind="band"),
+        )
 
-    def step(self, sim: Simulation, record: bool = True) -> None:
-        """Update violation memory, components and the score."""
-        p, people, net = self.pars, sim.people, sim.network
+    def init(self, ctx: Context) -> None:
+        """Score everyone once so that the first month's decisions see a score."""
+        ctx.people["score"][...] = (self.pars.score_min + self.pars.score_max) / 2
+        self.step(ctx, record=False)
+
+    def step(self, ctx: Context, record: bool = True) -> None:
+        """Update violation memory, components and the score.
+
+        Args:
+            ctx: The run.
+            record: Whether to record the measures (not at initialisation).
+        """
+        p, people, net = self.pars, ctx.people, ctx.network
         lo, hi = p.score_min, p.score_max
         span = hi - lo
-        kind = people.get("violation_kind", np.empty(0, dtype=np.uint8))
+        kind = ctx.read("violation_kind")
         weights = np.array(
             [0.0, p.weight_opinion, p.weight_history, p.weight_news], dtype=np.float32
         )
@@ -389,11 +450,7 @@ class Scoring(Module):
                 1.0 if p.visibility == "public" else 0.0,
             ]
         )
-        n = sim.n
-        missed = (
-            people["missed_payments"] if "missed_payments" in people else np.zeros(n, np.float32)
-        )
-        lifestyle = people["lifestyle"] if "lifestyle" in people else np.zeros(n, np.float32)
+        n = ctx.n
         out = {k: people[f"score_{k}"] for k in (*COMPONENTS, "penalty", "spillover")}
         score = people["score"]
         friends_view = np.empty((n, 2), dtype=np.float32)
@@ -410,15 +467,15 @@ class Scoring(Module):
             age,
             people["income"],
             people["assets"],
-            missed,
-            flag(people, "employed", True),
-            lifestyle,
+            ctx.read("missed_payments"),
+            flag(ctx, "employed"),
+            ctx.read("lifestyle"),
             people["occupation"],
             _IDENTITY,
             w,
             consts,
             score,
-            flag(people, "enrolled", True),
+            flag(ctx, "enrolled"),
             people["speech_cost"],
             people["drag"],
             people["score_public"],
@@ -431,17 +488,12 @@ class Scoring(Module):
             return
         adult = (people["alive"] == 1) & (age >= ADULT_AGE)
         s = score[adult]
-        sim.record("mean_score", float(s.mean()) if s.size else np.nan)
-        sim.record("score_sd", float(s.std()) if s.size else np.nan)
+        ctx.record("mean_score", float(s.mean()) if s.size else np.nan)
+        ctx.record("score_sd", float(s.std()) if s.size else np.nan)
         if s.size:
             for q, v in zip(QUANTILES, binned_percentiles(s, lo, hi), strict=True):
-                sim.record(f"score_p{q}", v)
+                ctx.record(f"score_p{q}", v)
         clean = adult & (people["violations"] == 0)
-        sim.record("spillover_loss", float(spill[clean].mean()) if clean.any() else np.nan)
-        if kind is not None:
-            for k, label in (
-                (KIND_OPINION, "opinion"),
-                (KIND_HISTORY, "history"),
-                (KIND_NEWS, "news"),
-            ):
-                sim.record(f"violations_{label}", float(np.count_nonzero(kind == k)))
+        ctx.record("spillover_loss", float(spill[clean].mean()) if clean.any() else np.nan)
+        for k, label in ((KIND_OPINION, "opinion"), (KIND_HISTORY, "history"), (KIND_NEWS, "news")):
+            ctx.record(f"violations_{label}", float(np.count_nonzero(kind == k)))

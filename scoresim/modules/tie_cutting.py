@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from scoresim.engine.module import Measure, Module, Params, Phase, State, param
-from scoresim.engine.registry import register
-from scoresim.engine.simulation import Simulation
+from scoresim.core.context import Context
+from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.registry import register
+from scoresim.core.rng import uniform_at, uniforms_at
 from scoresim.modules.common import flag, living_adults
 from scoresim.modules.friendship import friend_of_friend
-from scoresim.rng import uniform_at, uniforms_at
 from scoresim.society.csr_kernels import BIT_CHUNK, bit_positions, set_bit
 from scoresim.society.network import normalise_pairs
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
@@ -142,23 +142,51 @@ class TieCutting(Module):
         State("ties_cut_by", np.uint16, 0, "ties this citizen cut for score reasons"),
         State("ties_lost", np.uint16, 0, "ties others cut with this citizen for score reasons"),
     )
+    reads = (
+        Read("score"),  # friends are cut to protect one's score
+        Read("drag"),
+        Read("score_public"),
+        Read("enrolled", 1),  # without enrolment, every adult has a score to protect
+        Read("listed_publicly", 0),  # without a blacklist, nobody is shunned for a listing
+        Read("blacklisted", 0),  # nor avoided when making new friends
+    )
+    streams = ("cut", "rewire")
     measures = (
-        Measure("ties_cut", "ties cut for score reasons this month"),
-        Measure("ties_rewired", "new ties formed after a score-driven cut this month"),
-        Measure("dissenter_ties_lost", "mean score-driven ties lost per living dissenter"),
+        Measure(
+            "ties_cut",
+            "ties cut for score reasons this month",
+            label="ties cut for score reasons",
+            kind="count",
+            unit="ties",
+            better="lower",
+        ),
+        Measure(
+            "ties_rewired",
+            "new ties formed after a score-driven cut this month",
+            label="ties formed after a score-driven cut",
+            kind="count",
+            unit="ties",
+        ),
+        Measure(
+            "dissenter_ties_lost",
+            "mean ties each living dissenter lost to others' score-driven cuts, so far",
+            label="friends each dissenter lost to score-driven cuts",
+            unit="ties",
+            better="lower",
+            headline=True,
+        ),
     )
 
-    def step(self, sim: Simulation) -> None:
+    def step(self, ctx: Context) -> None:
         """Draw cuts over every directed tie, then rewire some cutters."""
-        p, people, net, t = self.pars, sim.people, sim.network, sim.t
+        p, people, net, t, n = self.pars, ctx.people, ctx.network, ctx.t, ctx.n
         alive = people["alive"] == 1
-        cares = living_adults(people) & flag(people, "enrolled", True)
-        listed = people.get("listed_publicly", np.zeros(sim.n, dtype=np.uint8))
+        cares = living_adults(people) & flag(ctx, "enrolled")
         fixed, seen_score = _seen_by_friends(
-            listed,
-            people["score_public"],
-            people["drag"],
-            people["score"],
+            ctx.read("listed_publicly"),
+            ctx.read("score_public"),
+            ctx.read("drag"),
+            ctx.read("score"),
             p.shun_rate,
             p.cut_rate / 10.0,
         )
@@ -168,34 +196,34 @@ class TieCutting(Module):
             cares,
             fixed,
             seen_score,
-            people["score"],
-            sim.stream(self, "cut").base(t),
+            ctx.read("score"),
+            ctx.stream("cut").base(t),
             np.array([p.status_rate, p.max_cut]),
         )
         pos = bit_positions(cut)
         src = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each cut
         dst = net.indices[pos].astype(np.int64)
-        cu, cv = normalise_pairs(src, dst, sim.n)
+        cu, cv = normalise_pairs(src, dst, n)
         net.cut(cu, cv)
         np.add.at(people["ties_cut_by"], src, 1)
         np.add.at(people["ties_lost"], dst, 1)
 
         cutters = np.unique(src)
-        stream = sim.stream(self, "rewire")  # three draws per cutter, by id: only cutters'
+        stream = ctx.stream("rewire")  # three draws per cutter, by id: only cutters'
         seek = cutters[uniforms_at(stream.base(t, 0), cutters) < p.rewire_share]
         target = friend_of_friend(
             net, seek, uniforms_at(stream.base(t, 1), seek), uniforms_at(stream.base(t, 2), seek)
         )
         ok = target >= 0
         good = np.zeros(target.size, dtype=bool)
-        listed = flag(people, "blacklisted", False)
-        good[ok] = alive[target[ok]] & (people["drag"][target[ok]] == 0) & ~listed[target[ok]]
-        a, b = normalise_pairs(seek[good], target[good], sim.n)
+        listed = flag(ctx, "blacklisted")
+        good[ok] = alive[target[ok]] & (ctx.read("drag")[target[ok]] == 0) & ~listed[target[ok]]
+        a, b = normalise_pairs(seek[good], target[good], n)
         fresh = ~net.has_ties(a, b)
         net.add(a[fresh], b[fresh])
         diss = alive & (people["dissenter"] == 1)
-        sim.record("ties_cut", float(cu.size))
-        sim.record("ties_rewired", float(np.count_nonzero(fresh)))
-        sim.record(
+        ctx.record("ties_cut", float(cu.size))
+        ctx.record("ties_rewired", float(np.count_nonzero(fresh)))
+        ctx.record(
             "dissenter_ties_lost", float(people["ties_lost"][diss].mean()) if diss.any() else 0.0
         )

@@ -13,35 +13,17 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from scoresim import plots
-from scoresim.errors import InputError
-from scoresim.experiments.stats import Interval
-from scoresim.report.data import ResultsData, load_results
+from scoresim.analysis.compare import RunSet
+from scoresim.analysis.stats import Interval
+from scoresim.core.errors import InputError
+from scoresim.core.version import code_version
+from scoresim.report import plots
 from scoresim.results import atomic_write
-from scoresim.version import code_version
+from scoresim.store import load_results
 
-__all__ = ["HEADLINE", "render_report", "write_report"]
+__all__ = ["render_report", "write_report"]
 
-#: Measures in the report's tables, with a plain-language label.
-HEADLINE: dict[str, str] = {
-    "expression_rate": "dissenters who spoke up in the last month",
-    "self_censorship_rate": "dissenters silenced by the score in the last month",
-    "dissenter_degree_ratio": "dissenters' friends relative to others' (1 = equal)",
-    "dissenter_ties_lost": "friends each dissenter lost to score-driven cuts",
-    "spillover_loss": "points never-violators lose through friends",
-    "mean_score": "mean score",
-    "perk_share_700": "adults over 700 (Singapore permit)",
-    "perk_gap_700": "conformers' minus dissenters' share over 700",
-    "perk_gini": "inequality of perks (Gini)",
-    "blacklist_size": "citizens on the blacklist",
-    "bragging_posts": "citizens who posted their score in the last month",
-    "gaming_purchases": "purchases made to pass a threshold in the last month",
-    "mean_independence": "mean independence of adults",
-    "newborn_independence": "mean independence of last year's newborns",
-    "population": "citizens alive",
-}
-
-FIGURES: tuple[tuple[str, Callable[[ResultsData], Figure], str], ...] = (
+FIGURES: tuple[tuple[str, Callable[[RunSet], Figure], str], ...] = (
     (
         "expression",
         plots.expression,
@@ -126,17 +108,23 @@ def _interval_cell(iv: Interval) -> str:
 def _interval_table(
     table_id: str,
     corner: str,
-    columns: list[str],
-    intervals: Callable[[str], dict[str, Interval]],
+    data: RunSet,
+    intervals: dict[str, dict[str, Interval]],
 ) -> str:
-    """A table of headline measures (rows) by scenario (columns); rows with no value skipped."""
+    """Headline measures (rows) by scenario (columns); rows with no value skipped.
+
+    Which measures are headline, and their labels and units, come from the runs' metadata.
+    """
+    columns = list(intervals)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in columns)
     rows = []
-    for m, label in HEADLINE.items():
-        ivs = intervals(m)
-        if all(math.isnan(ivs[n].mean) for n in columns):
+    for m in data.headline():
+        if all(math.isnan(intervals[n][m].mean) for n in columns):
             continue
-        cells = "".join(_interval_cell(ivs[n]) for n in columns)
+        info = data.measure_info(m)
+        unit = info.get("unit", "")
+        label = info["label"] + (f" ({unit})" if unit and unit != "share" else "")
+        cells = "".join(_interval_cell(intervals[n][m]) for n in columns)
         rows.append(
             f"<tr data-measure='{m}'><td>{html.escape(label)}<br><code>{m}</code></td>{cells}</tr>"
         )
@@ -146,44 +134,48 @@ def _interval_table(
     )
 
 
-def _values_table(data: ResultsData) -> str:
+def _values_table(data: RunSet) -> str:
     reps = data.replicates
     what = f"mean over {reps} replicates [95% interval]" if reps > 1 else "one run"
-    return _interval_table("final-values", f"final value ({what})", data.names, data.summary)
+    summary = data.summary(data.headline())
+    return _interval_table("final-values", f"final value ({what})", data, summary)
 
 
-def _effects_table(data: ResultsData) -> str:
-    others = [n for n in data.names if n != data.baseline]
-    if not others:
+def _effects_table(data: RunSet) -> str:
+    effects = data.effects(data.headline())
+    if not effects:
         return ""
-    return _interval_table("effects", f"effect against {data.baseline}", others, data.effects)
+    return _interval_table("effects", f"effect against {data.baseline}", data, effects)
 
 
-def _lead(data: ResultsData) -> str:
+def _lead(data: RunSet) -> str:
     """A few sentences a journalist can read in a minute."""
     base = data.baseline
+    lead = ("expression_rate", "dissenter_degree_ratio", "spillover_loss", "blacklist_size")
+    summary = data.summary(lead)
+    effects = data.effects(lead)
     items = []
     for name in data.names:
         if name == base:
             continue
-        eff = {m: data.effects(m)[name] for m in ("expression_rate", "dissenter_degree_ratio")}
+        eff = effects[name]
         parts = []
-        er = data.summary("expression_rate")
+        er = {n: v["expression_rate"] for n, v in summary.items()}
         if not math.isnan(eff["expression_rate"].mean):
             parts.append(
                 f"dissenters spoke up in {er[name].mean:.0%} of months against "
                 f"{er[base].mean:.0%} under {html.escape(base)}"
             )
-        dr = data.summary("dissenter_degree_ratio")
+        dr = {n: v["dissenter_degree_ratio"] for n, v in summary.items()}
         if not math.isnan(eff["dissenter_degree_ratio"].mean):
             parts.append(
                 f"they kept {dr[name].mean:.0%} as many friends as others "
                 f"({dr[base].mean:.0%} under {html.escape(base)})"
             )
-        sp = data.summary("spillover_loss")[name]
+        sp = summary[name]["spillover_loss"]
         if not math.isnan(sp.mean) and sp.mean > 0:
             parts.append(f"citizens who never posted lost {sp.mean:.0f} points through friends")
-        bl = data.summary("blacklist_size")[name]
+        bl = summary[name]["blacklist_size"]
         if not math.isnan(bl.mean) and bl.mean > 0:
             parts.append(f"{bl.mean:,.0f} citizens ended on the blacklist")
         if parts:
@@ -191,7 +183,7 @@ def _lead(data: ResultsData) -> str:
     return f"<ul class='lead'>{''.join(items)}</ul>" if items else ""
 
 
-def _provenance(data: ResultsData) -> str:
+def _provenance(data: RunSet) -> str:
     rows = []
     for name, runs in data.scenarios.items():
         for d, r in zip(runs.dirs, runs.runs, strict=True):
@@ -207,7 +199,7 @@ def _provenance(data: ResultsData) -> str:
     )
 
 
-def _parameters(data: ResultsData) -> str:
+def _parameters(data: RunSet) -> str:
     blocks = []
     for name, runs in data.scenarios.items():
         sc = runs.runs[0].scenario
@@ -222,7 +214,7 @@ def _parameters(data: ResultsData) -> str:
     return "".join(blocks)
 
 
-def render_report(data: ResultsData) -> str:
+def render_report(data: RunSet) -> str:
     """The report as one HTML string (figures as embedded PNG)."""
     first = next(iter(data.scenarios.values())).runs[0]
     sc = first.scenario

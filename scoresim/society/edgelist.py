@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,7 +13,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from scoresim.errors import InputError
+from scoresim.core.errors import InputError
 from scoresim.society.network import Network
 
 __all__ = ["read_edgelist"]
@@ -38,7 +39,24 @@ def _read_table(path: Path) -> pa.Table:
         raise InputError(f"{path}: cannot read edge list: {exc}") from None
 
 
-def read_edgelist(path: Path, reorder: str = "rcm") -> tuple[Network, NDArray[np.generic]]:
+def _declared_ids(path: Path, ids: NDArray[Any], nodes: int) -> NDArray[np.int64]:
+    """Ids checked to be integers in ``[0, nodes)``, as int64."""
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise InputError(
+            f"{path}: society.network.nodes = {nodes} needs integer node ids 0..{nodes - 1}; "
+            f"found ids of type {ids.dtype}"
+        )
+    bad = ids[(ids < 0) | (ids >= nodes)]
+    if bad.size:
+        raise InputError(
+            f"{path}: node id {bad[0]} is outside 0..{nodes - 1} (society.network.nodes = {nodes})"
+        )
+    return ids.astype(np.int64)
+
+
+def read_edgelist(
+    path: Path, reorder: str = "rcm", nodes: int | None = None
+) -> tuple[Network, NDArray[np.generic]]:
     """Read an undirected edge list and renumber its nodes ``0..n-1``.
 
     Args:
@@ -47,12 +65,15 @@ def read_edgelist(path: Path, reorder: str = "rcm") -> tuple[Network, NDArray[np
             enters a simulation.
         reorder: ``"rcm"`` numbers nodes in reverse Cuthill-McKee order so that neighbours sit
             close in memory; ``"none"`` keeps the sorted order of the original ids.
+        nodes: If given, the ids are the integers ``0..nodes-1`` and every one of them is a
+            node, including ids that appear in no tie (isolated citizens).
 
     Returns:
         (network, original id of each new node id).
 
     Raises:
-        InputError: Missing or unreadable file, fewer than two columns, or no ties.
+        InputError: Missing or unreadable file, fewer than two columns, no ties, or (with
+            ``nodes``) an id that is not an integer in ``[0, nodes)``.
     """
     table = _read_table(path)
     if table.num_columns < 2:
@@ -66,7 +87,12 @@ def read_edgelist(path: Path, reorder: str = "rcm") -> tuple[Network, NDArray[np
     if table.column(0).null_count or table.column(1).null_count:
         raise InputError(f"{path}: edge list has empty node ids")
     try:
-        labels, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+        ends = np.concatenate([a, b])
+        if nodes is None:
+            labels, inverse = np.unique(ends, return_inverse=True)
+        else:
+            inverse = _declared_ids(path, ends, nodes)
+            labels = np.arange(nodes, dtype=np.int64)
     except TypeError:
         raise InputError(f"{path}: node ids in the two columns are of different kinds") from None
     n = labels.size

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from scoresim.society.network import Network
+from scoresim.core.context import Ties
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 __all__ = [
@@ -38,7 +38,7 @@ def _sum(indptr: Any, indices: Any, values: Any) -> Any:
     return out
 
 
-def neighbour_sum(net: Network, values: NDArray[Any]) -> NDArray[np.float64]:
+def neighbour_sum(net: Ties, values: NDArray[Any]) -> NDArray[np.float64]:
     """For each node, the sum of ``values`` over its neighbours."""
     return np.asarray(_sum(net.indptr, net.indices, values), dtype=np.float64)
 
@@ -71,7 +71,7 @@ def _components(indptr: Any, indices: Any) -> Any:
     return parent
 
 
-def component_labels(net: Network) -> NDArray[np.int32]:
+def component_labels(net: Ties) -> NDArray[np.int32]:
     """Connected-component label of each node (the smallest id in its component)."""
     return np.asarray(_components(net.indptr, net.indices))
 
@@ -89,7 +89,7 @@ def _in_largest(labels: Any, keep: Any) -> Any:
     return out
 
 
-def largest_component(net: Network, keep: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def largest_component(net: Ties, keep: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Mask of the kept nodes in the component holding the most kept nodes.
 
     Components are those of the whole network; 9 bytes a node of temporaries.
@@ -140,7 +140,7 @@ def _tie_moments(indptr: Any, indices: Any, values: Any, keep: Any) -> Any:
     return out
 
 
-def tie_correlation(net: Network, values: NDArray[Any], keep: NDArray[np.bool_]) -> float:
+def tie_correlation(net: Ties, values: NDArray[Any], keep: NDArray[np.bool_]) -> float:
     """Pearson correlation of ``values`` across the two ends of ties between kept nodes."""
     n, sa, sb, saa, sbb, sab = _tie_moments(net.indptr, net.indices, values, keep)
     if n < 3:

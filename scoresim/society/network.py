@@ -76,6 +76,9 @@ class Network:
         self._sources: NDArray[np.int64] | None = None  # cached owner of each entry
         self._cuts: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
         self._adds: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
+        # Running totals over every commit, whoever asked for it: the engine's tie counters.
+        self.cut_total = 0
+        self.added_total = 0
 
     @classmethod
     def from_pairs(cls, n: int, a: NDArray[np.integer], b: NDArray[np.integer]) -> Network:
@@ -214,7 +217,10 @@ class Network:
             self.indptr, new_ptr, self._buf, cut_pos, src, dst, longest, backward, blocks
         )
         self._sources = None
-        return cut_pos.size // 2, int(au.size)
+        cut, added = cut_pos.size // 2, int(au.size)
+        self.cut_total += cut
+        self.added_total += added
+        return cut, added
 
     def _reserve(self, size: int) -> None:
         """Make room for ``size`` entries, with slack so that growth is rare.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.rng import Streams
-from scoresim.scenario import PeopleSpec
+from scoresim.core.rng import Streams
+from scoresim.core.specs import PeopleSpec
 from scoresim.society.people import OCCUPATIONS, People
 
 __all__ = ["OCCUPATION_INCOME", "OCCUPATION_SHARE", "synthetic_people"]

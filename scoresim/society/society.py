@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.rng import Streams
-from scoresim.scenario import EdgeListNetwork, SocietySpec
+from scoresim.core.rng import Streams
+from scoresim.core.specs import EdgeListNetwork, SocietySpec
 from scoresim.society.edgelist import read_edgelist
 from scoresim.society.network import Network
 from scoresim.society.people import People
@@ -72,7 +72,7 @@ def build_society(spec: SocietySpec, streams: Streams) -> Society:
     """
     net_spec = spec.network
     if isinstance(net_spec, EdgeListNetwork):
-        network, labels = read_edgelist(net_spec.path, net_spec.reorder)
+        network, labels = read_edgelist(net_spec.path, net_spec.reorder, net_spec.nodes)
         n = network.n
         community = _community_from_order(n)
         people = synthetic_people(n, spec.people, community, streams)

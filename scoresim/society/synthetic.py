@@ -14,8 +14,8 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.rng import Streams
-from scoresim.scenario import SyntheticNetwork
+from scoresim.core.rng import Streams
+from scoresim.core.specs import SyntheticNetwork
 from scoresim.society import csr_kernels as kern
 from scoresim.society.network import Network
 

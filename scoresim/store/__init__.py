@@ -9,13 +9,17 @@ Layout of a results directory::
     DIR/runs/RUN_ID/run.json             provenance, written last
 """
 
-from pathlib import Path
-
+from scoresim.store.layout import run_dir
+from scoresim.store.load import ego_tables, load_results
 from scoresim.store.manifest import DB_FILE, RunRecord, connect, list_runs, upsert
 
-__all__ = ["DB_FILE", "RunRecord", "connect", "list_runs", "run_dir", "upsert"]
-
-
-def run_dir(root: Path, run_id: str) -> Path:
-    """Directory of run ``run_id`` under results directory ``root``."""
-    return root / "runs" / run_id
+__all__ = [
+    "DB_FILE",
+    "RunRecord",
+    "connect",
+    "ego_tables",
+    "list_runs",
+    "load_results",
+    "run_dir",
+    "upsert",
+]

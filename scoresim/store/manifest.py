@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from scoresim.errors import InputError
+from scoresim.core.errors import InputError
 
 __all__ = ["DB_FILE", "RunRecord", "connect", "list_runs", "upsert"]
 

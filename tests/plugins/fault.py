@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import scoresim
-from scoresim.engine.module import param
+from scoresim.core.declare import param
 
 
 class FaultParams(scoresim.Params):

@@ -3,19 +3,18 @@
 "use strict";
 
 const COLOURS = ["#1b6ca8", "#e07a1f", "#2e933c", "#8e5ea2", "#00798c", "#b5838d"];
-const CONTROL = "no-score";
-const LABELS = {
-  expression_rate: "dissenters who spoke up",
-  self_censorship_rate: "dissenters silenced by the score",
-  dissenter_degree_ratio: "dissenters' friends / others'",
-  spillover_loss: "points lost through friends",
-  mean_score: "mean score",
-  perk_share_700: "adults over 700",
-  perk_gap_700: "conformers' minus dissenters' share over 700",
-  blacklist_size: "citizens on the blacklist",
-  bragging_posts: "citizens posting their score",
-  population: "citizens alive",
-};
+
+// Labels, units and the headline measures come from the modules' declarations (overview).
+function label(measure) {
+  const info = overview.measure_info[measure];
+  return info ? info.label : measure;
+}
+
+function unit(measure) {
+  const info = overview.measure_info[measure];
+  return info ? info.unit || info.kind : "";
+}
+
 const COMPONENT_LABELS = {
   credit_history: "credit history", fulfilment: "fulfilment capacity",
   behaviour: "behaviour & shopping", identity: "identity traits",
@@ -29,8 +28,8 @@ const state = { view: "dashboard", step: null, scenario: null, id: 0, cstep: nul
   page: 1, sort: "score", order: "asc" };
 
 function colourOf(name) {
-  if (name === CONTROL) return "#222";
-  const others = overview.scenarios.filter((n) => n !== CONTROL);
+  if (name === overview.baseline) return "#222";
+  const others = overview.scenarios.filter((n) => n !== overview.baseline);
   return COLOURS[others.indexOf(name) % COLOURS.length];
 }
 
@@ -95,7 +94,16 @@ async function series(measure) {
   return seriesCache[measure];
 }
 
-async function lineChart(div, measure, title, yTitle) {
+// Shares on 0-100%; counts, money and ratios from zero; score points where the data are.
+function yAxis(measure, title) {
+  const kind = (overview.measure_info[measure] || {}).kind;
+  if (kind === "share") return { title: { text: title }, range: [0, 1], tickformat: ".0%" };
+  if (kind === "points") return { title: { text: title } };
+  return { title: { text: title }, rangemode: "tozero" };
+}
+
+async function lineChart(div, measure, title) {
+  const yTitle = unit(measure);
   if (!overview.measures.includes(measure)) {
     document.getElementById(div).textContent = `No scenario here reports ${measure}.`;
     return;
@@ -112,13 +120,13 @@ async function lineChart(div, measure, title, yTitle) {
         showlegend: false, type: "scatter" });
     }
     traces.push({ x, y: s.mean, name, type: "scatter", mode: "lines",
-      line: { color: colour, dash: name === CONTROL ? "dash" : "solid", width: 2 } });
+      line: { color: colour, dash: name === overview.baseline ? "dash" : "solid", width: 2 } });
   }
   const at = (state.step + 1) / 12;
   Plotly.react(div, traces, {
     title: { text: title, font: { size: 14 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
     xaxis: { title: { text: "years since the score was introduced" } },
-    yaxis: { title: { text: yTitle }, rangemode: "tozero" },
+    yaxis: yAxis(measure, yTitle),
     shapes: [{ type: "line", x0: at, x1: at, yref: "paper", y0: 0, y1: 1,
       line: { color: "#999", dash: "dot" } }],
     legend: { orientation: "h", y: -0.25 },
@@ -140,16 +148,16 @@ async function drawDashboard() {
   table.append(el("thead", {}, head));
   const body = el("tbody");
   for (const m of cmp.measures) {
-    const row = el("tr", {}, el("td", { title: m }, LABELS[m] || m));
+    const row = el("tr", {}, el("td", { title: m }, label(m)));
     for (const name of overview.scenarios) row.append(el("td", {}, fmt(cmp.values[name][m])));
     body.append(row);
   }
   table.append(body);
   await Promise.all([
-    lineChart("chart-expression", "expression_rate", "Chilling: dissenters who spoke up", "share"),
-    lineChart("chart-exile", "dissenter_degree_ratio", "Exile: dissenters' friends / others'", "ratio"),
-    lineChart("chart-blacklist", "blacklist_size", "Blacklist size", "citizens"),
-    lineChart("chart-score", "mean_score", "Mean score", "points"),
+    lineChart("chart-expression", "expression_rate", "Chilling: " + label("expression_rate")),
+    lineChart("chart-exile", "dissenter_degree_ratio", "Exile: " + label("dissenter_degree_ratio")),
+    lineChart("chart-blacklist", "blacklist_size", label("blacklist_size")),
+    lineChart("chart-score", "mean_score", label("mean_score")),
   ]);
 }
 
@@ -304,7 +312,7 @@ async function start() {
   overview = await api("/api/overview");
   readUrl();
   if (!overview.scenarios.includes(state.scenario)) {
-    state.scenario = overview.scenarios.find((n) => n !== CONTROL) || overview.scenarios[0];
+    state.scenario = overview.scenarios.find((n) => n !== overview.baseline) || overview.scenarios[0];
   }
   fillSelects();
   document.querySelectorAll("nav a").forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); show(a.dataset.view); }));

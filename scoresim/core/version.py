@@ -17,7 +17,7 @@ def code_version() -> str:
         For example ``"0.1.0+g1a2b3c4"`` or ``"0.1.0+g1a2b3c4.dirty"``; just the package
         version when git or the checkout is absent.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return __version__
 

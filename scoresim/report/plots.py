@@ -1,6 +1,6 @@
 """Figures of a results directory, as matplotlib figures (usable from a notebook).
 
-Every function takes a results directory (or the :class:`~scoresim.report.data.ResultsData`
+Every function takes a results directory (or the :class:`~scoresim.analysis.compare.RunSet`
 loaded from one) and returns a ``matplotlib.figure.Figure``. Colours are fixed per scenario
 across figures; the unscored control is always black and dashed.
 """
@@ -20,8 +20,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from scoresim.errors import InputError
-from scoresim.report.data import CONTROL, ResultsData, ego_tables, load_results
+from scoresim.analysis.compare import CONTROL, RunSet
+from scoresim.core.errors import InputError
+from scoresim.store import ego_tables, load_results
 
 __all__ = [
     "blacklist",
@@ -33,24 +34,18 @@ __all__ = [
     "score_distribution",
 ]
 
-Data = ResultsData | str | Path
+Data = RunSet | str | Path
 # Scenario colours avoid the two group colours, which mean dissenters and conformers.
 PALETTE = ("#1b6ca8", "#e07a1f", "#2e933c", "#8e5ea2", "#00798c", "#b5838d", "#6d597a")
 DISSENTER = "#d1495b"
 CONFORMER = "#34495e"
-PERKS = {
-    "600": "instant loan ($800)",
-    "650": "car without deposit",
-    "700": "Singapore permit",
-    "750": "Schengen visa",
-}
 
 
-def _data(data: Data) -> ResultsData:
-    return data if isinstance(data, ResultsData) else load_results(data)
+def _data(data: Data) -> RunSet:
+    return data if isinstance(data, RunSet) else load_results(data)
 
 
-def colours(data: ResultsData) -> dict[str, str]:
+def colours(data: RunSet) -> dict[str, str]:
     """A colour per scenario; the control is black."""
     out, k = {}, 0
     for name in data.names:
@@ -82,7 +77,7 @@ def _finish(fig: Figure, ax: Any, title: str, ylabel: str, legend: bool = True) 
     return fig
 
 
-def _mandate(ax: Any, data: ResultsData) -> None:
+def _mandate(ax: Any, data: RunSet) -> None:
     """Mark the month enrolment became mandatory, if a scenario has one after the start."""
     months = {
         r.runs[0].scenario.modules["enrolment"]["mandate_step"]
@@ -102,7 +97,7 @@ def _mandate(ax: Any, data: ResultsData) -> None:
         )
 
 
-def _band(ax: Any, data: ResultsData, measure: str, label_fmt: str = "{}") -> bool:
+def _band(ax: Any, data: RunSet, measure: str, label_fmt: str = "{}") -> bool:
     """Plot ``measure`` per scenario with its confidence band; False if nobody reports it."""
     col = colours(data)
     drawn = False
@@ -119,20 +114,36 @@ def _band(ax: Any, data: ResultsData, measure: str, label_fmt: str = "{}") -> bo
     return drawn
 
 
+def axis_label(data: RunSet, measure: str) -> str:
+    """A measure's label with its unit, from the declaration the runs recorded."""
+    info = data.measure_info(measure)
+    unit = info.get("unit", "")
+    return info["label"] if unit in ("", "share") else f"{info['label']} ({unit})"
+
+
+def _measure_axis(ax: Any, data: RunSet, measure: str) -> None:
+    """Shares from 0 to 100%, other measures from zero when they cannot be negative."""
+    info = data.measure_info(measure)
+    if info.get("kind") == "share":
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    elif info.get("kind") in ("count", "currency"):
+        ax.set_ylim(bottom=0)
+
+
 def expression(data: Data) -> Figure:
     """Share of would-be dissenters who speak each month, against the control."""
     d = _data(data)
     fig, ax = plt.subplots(figsize=(7.5, 4))
     _band(ax, d, "expression_rate")
     _mandate(ax, d)
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    _measure_axis(ax, d, "expression_rate")
     bands = f", 95% band over {d.replicates} replicates" if d.replicates > 1 else ""
     return _finish(
         fig,
         ax,
         f"Chilling: dissenters who speak up each month{bands}",
-        "would-be dissenters who posted",
+        axis_label(d, "expression_rate"),
     )
 
 
@@ -173,9 +184,13 @@ def blacklist(data: Data) -> Figure:
     fig, ax = plt.subplots(figsize=(7.5, 4))
     if not _band(ax, d, "blacklist_size"):
         ax.text(0.5, 0.5, "no scenario here has a blacklist", ha="center", transform=ax.transAxes)
-    ax.set_ylim(bottom=0)
+    _measure_axis(ax, d, "blacklist_size")
     return _finish(
-        fig, ax, "Blacklist: citizens listed", "citizens on the list", legend=bool(ax.lines)
+        fig,
+        ax,
+        "Blacklist: citizens listed",
+        axis_label(d, "blacklist_size"),
+        legend=bool(ax.lines),
     )
 
 
@@ -196,8 +211,8 @@ def score_distribution(data: Data) -> Figure:
         ax.fill_between(steps, q[10], q[90], color=col[name], alpha=0.15, lw=0, label="10-90%")
         ax.fill_between(steps, q[25], q[75], color=col[name], alpha=0.35, lw=0, label="25-75%")
         ax.plot(steps, q[50], color=col[name], lw=2, label="median")
-        for t in (600, 650, 700, 750):
-            ax.axhline(t, color="#888888", lw=0.6, ls=":")
+        for mark in d.marks("score", "perk"):
+            ax.axhline(mark["value"], color="#888888", lw=0.6, ls=":")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("years")
         ax.grid(alpha=0.25)
@@ -221,15 +236,21 @@ def perk_access(data: Data, scenario: str | None = None) -> Figure:
     if name not in d.scenarios:
         raise InputError(f"scenario {name!r} is not in {d.root}; have {', '.join(d.names)}")
     runs = d.scenarios[name]
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), sharey=True)
-    for ax, (t, perk) in zip(axes, PERKS.items(), strict=True):
+    perks = d.marks("score", "perk")
+    if not perks:
+        raise InputError(f"{d.root}: scenario {name!r} declares no perks")
+    fig, axes = plt.subplots(
+        1, len(perks), figsize=(3 * len(perks), 3.4), sharey=True, squeeze=False
+    )
+    axes = axes[0]
+    for ax, perk in zip(axes, perks, strict=True):
         for group, colour in (("dissenters", DISSENTER), ("conformers", CONFORMER)):
-            steps, mean, lo, hi = runs.series(f"perk_share_{t}_{group}")
+            steps, mean, lo, hi = runs.series(f"perk_share_{perk['key']}_{group}")
             ok = np.isfinite(mean)
             ax.plot(_years(steps[ok]), mean[ok], color=colour, lw=1.8, label=group)
             if d.replicates > 1:
                 ax.fill_between(_years(steps[ok]), lo[ok], hi[ok], color=colour, alpha=0.2, lw=0)
-        ax.set_title(f"{t}+: {perk}", fontsize=10)
+        ax.set_title(f"{perk['value']:g}+: {perk['label']}", fontsize=10)
         ax.set_xlabel("years")
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -267,7 +288,7 @@ def independence_by_generation(data: Data) -> Figure:
     for k, name in enumerate(d.names):
         means, errs = [], []
         for measure, _ in present:
-            iv = d.summary(measure)[name]
+            iv = d.summary([measure])[name][measure]
             means.append(iv.mean)
             errs.append(0.0 if math.isnan(iv.ci_low) else iv.mean - iv.ci_low)
         heights.append(means)

@@ -1,12 +1,15 @@
-"""Which modules exist, by the name scenario files use."""
+"""Which modules exist, by the name scenario files use.
+
+The registry is filled by ``@register`` when a module's file is imported: the built-in ones by
+``import scoresim`` (the package imports ``scoresim.modules``), a user's through a scenario's
+``plugins``. It imports no module itself, so the layers below the modules can use it.
+"""
 
 from __future__ import annotations
 
-import importlib
+from scoresim.core.declare import Module
 
-from scoresim.engine.module import Module
-
-__all__ = ["get", "known", "register"]
+__all__ = ["get", "known", "register", "state_owners"]
 
 _MODULES: dict[str, type[Module]] = {}
 
@@ -26,7 +29,6 @@ def register(cls: type[Module]) -> type[Module]:
 
 def known() -> dict[str, type[Module]]:
     """Return every registered module, the built-in ones included."""
-    importlib.import_module("scoresim.modules")
     return dict(_MODULES)
 
 
@@ -36,7 +38,11 @@ def get(name: str) -> type[Module]:
     Raises:
         KeyError: With the known names, if there is none.
     """
-    modules = known()
-    if name not in modules:
-        raise KeyError(f"unknown module {name!r}; known: {', '.join(sorted(modules))}")
-    return modules[name]
+    if name not in _MODULES:
+        raise KeyError(f"unknown module {name!r}; known: {', '.join(sorted(_MODULES))}")
+    return _MODULES[name]
+
+
+def state_owners() -> dict[str, str]:
+    """Each per-citizen state any registered module declares, with that module's name."""
+    return {s.name: m.name for m in _MODULES.values() for s in m.states}

@@ -32,7 +32,6 @@ _TINY = 2.0**-54  # keeps inverse-CDF transforms finite at u == 0
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MASK64 = (1 << 64) - 1
 
 
 @njit(cache=True, inline="always")
@@ -121,13 +120,6 @@ class Stream:
         u = self.generator(step, sub).random(n)
         if self._log is not None:
             self._log(self.module, self.decision, step, u)
-        return u
-
-    def uniform32(self, step: int, n: int, sub: int = 0) -> NDArray[np.float32]:
-        """Like :meth:`uniform` in single precision: half the bytes, for per-tie draws."""
-        u = self.generator(step, sub).random(n, dtype=np.float32)
-        if self._log is not None:
-            self._log(self.module, self.decision, step, u.astype(np.float64))
         return u
 
     def normal(self, step: int, n: int, sub: int = 0) -> NDArray[np.float64]:

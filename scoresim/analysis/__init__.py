@@ -1,0 +1,1 @@
+"""Statistics and comparisons over finished runs: one implementation for every face."""

@@ -1,0 +1,184 @@
+"""Finished runs of several scenarios, compared: finals, intervals and effects against one control.
+
+The one implementation of these numbers: the command line, the report and the explorer all
+read them from a :class:`RunSet`, so they cannot disagree on a mean, an interval, the control
+or the sign of an effect (always scenario minus control).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoresim.analysis.stats import Interval, mean_ci, paired_effect
+from scoresim.results import RunResult
+
+__all__ = ["CONTROL", "RunSet", "ScenarioRuns"]
+
+#: The scenario effects are measured against whenever a comparison holds it.
+CONTROL = "no-score"
+
+
+@dataclass
+class ScenarioRuns:
+    """The replicates of one scenario.
+
+    Attributes:
+        name: The scenario's name.
+        runs: Its runs, by replicate.
+        dirs: Where each run is stored (empty for runs held only in memory).
+        replicates: The runs' replicate numbers.
+    """
+
+    name: str
+    runs: list[RunResult]
+    dirs: list[Path] = field(default_factory=list)
+    replicates: list[int] = field(default_factory=list)
+
+    @property
+    def steps(self) -> NDArray[np.int32]:
+        """Steps of the first replicate."""
+        return self.runs[0].steps
+
+    def has(self, measure: str) -> bool:
+        """Whether the scenario reports ``measure`` at all."""
+        col = self.runs[0].measures.get(measure)
+        return col is not None and bool(np.isfinite(col).any())
+
+    def finals(self, measure: str) -> list[float]:
+        """Final value per replicate (NaN where absent)."""
+        return [r.final().get(measure, math.nan) for r in self.runs]
+
+    def series(self, measure: str) -> tuple[NDArray[np.float64], ...]:
+        """(steps, mean, ci_low, ci_high) of ``measure`` per step over replicates."""
+        width = int(self.steps.size)
+        stack = np.full((len(self.runs), width), np.nan)
+        for k, r in enumerate(self.runs):  # replicates of another length are cut or padded
+            col = r.measures.get(measure, np.full(width, np.nan))[:width]
+            stack[k, : col.size] = col
+        with warnings.catch_warnings():  # steps nobody reported (yearly measures) stay NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(stack, axis=0) if np.isfinite(stack).any() else stack[0]
+        if len(self.runs) < 2:
+            return self.steps.astype(np.float64), mean, mean.copy(), mean.copy()
+        ivs = [mean_ci(stack[:, j]) for j in range(stack.shape[1])]
+        lo = np.array([iv.ci_low for iv in ivs])
+        hi = np.array([iv.ci_high for iv in ivs])
+        return self.steps.astype(np.float64), mean, lo, hi
+
+
+@dataclass
+class RunSet:
+    """Runs of several scenarios, replicate ``r`` of each on the same seed.
+
+    Attributes:
+        scenarios: Each scenario's runs, in the experiment's order.
+        root: The results directory they were read from, if any.
+        kind: What made them: ``run``, ``compare`` or ``sweep``.
+        experiment: The experiment's description (``experiment.json``), if any.
+    """
+
+    scenarios: dict[str, ScenarioRuns]
+    root: Path | None = None
+    kind: str = "run"
+    experiment: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, runs: dict[str, list[RunResult]], **kwargs: Any) -> RunSet:
+        """Group runs given per scenario name (replicates in order)."""
+        return cls(
+            {n: ScenarioRuns(n, rs, [], list(range(len(rs)))) for n, rs in runs.items()}, **kwargs
+        )
+
+    @property
+    def names(self) -> list[str]:
+        """Scenario names in the experiment's order."""
+        return list(self.scenarios)
+
+    @property
+    def replicates(self) -> int:
+        """Replicates of the first scenario."""
+        return len(next(iter(self.scenarios.values())).runs)
+
+    @property
+    def baseline(self) -> str:
+        """The control if the runs hold it, else the first scenario: effects are against it."""
+        return CONTROL if CONTROL in self.scenarios else self.names[0]
+
+    @property
+    def first(self) -> RunResult:
+        """The first run of the first scenario (for what all runs share: society, length)."""
+        return next(iter(self.scenarios.values())).runs[0]
+
+    def scored(self) -> list[str]:
+        """Scenarios that compute a score."""
+        return [n for n, s in self.scenarios.items() if s.has("mean_score")]
+
+    # -- what the modules declared ---------------------------------------------------------
+
+    def measure_names(self) -> list[str]:
+        """Every measure any scenario reports, in first-seen order."""
+        names: dict[str, None] = {}
+        for s in self.scenarios.values():
+            names.update(dict.fromkeys(s.runs[0].measures))
+        return list(names)
+
+    def measure_info(self, name: str) -> dict[str, Any]:
+        """The declaration of measure ``name`` from the first scenario that reports it."""
+        for s in self.scenarios.values():
+            if name in s.runs[0].measures:
+                return s.runs[0].measure_info(name)
+        return self.first.measure_info(name)
+
+    def headline(self) -> list[str]:
+        """The measures declared as headline that some scenario reports, in declared order."""
+        return [m for m in self.measure_names() if self.measure_info(m).get("headline")]
+
+    def marks(self, on: str, kind: str | None = None) -> list[dict[str, Any]]:
+        """Marks on ``on``'s scale (e.g. perk thresholds on the score), ascending by value.
+
+        Taken from the first scenario declaring any, since each run records its own.
+        """
+        for s in self.scenarios.values():
+            found = [
+                k
+                for k in s.runs[0].metadata.get("marks", [])
+                if k["on"] == on and (kind is None or k["kind"] == kind)
+            ]
+            if found:
+                return sorted(found, key=lambda k: float(k["value"]))
+        return []
+
+    # -- numbers -----------------------------------------------------------------------------
+
+    def finals(self, name: str, measure: str) -> list[float]:
+        """``measure``'s final value in each replicate of scenario ``name`` (NaN if absent)."""
+        return self.scenarios[name].finals(measure)
+
+    def summary(
+        self, measures: Iterable[str] | None = None, level: float = 0.95
+    ) -> dict[str, dict[str, Interval]]:
+        """Mean and interval of each measure's final value, by scenario then measure."""
+        chosen = list(self.measure_names() if measures is None else measures)
+        return {
+            n: {m: mean_ci(s.finals(m), level) for m in chosen} for n, s in self.scenarios.items()
+        }
+
+    def effects(
+        self, measures: Iterable[str] | None = None, level: float = 0.95
+    ) -> dict[str, dict[str, Interval]]:
+        """Each other scenario minus the baseline, paired by replicate, by scenario then measure."""
+        chosen = list(self.measure_names() if measures is None else measures)
+        base = self.scenarios[self.baseline]
+        return {
+            n: {m: paired_effect(base.finals(m), s.finals(m), level) for m in chosen}
+            for n, s in self.scenarios.items()
+            if n != self.baseline
+        }

@@ -1,0 +1,72 @@
+"""Reading a results directory back: its complete runs, grouped by scenario, as a RunSet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from scoresim.analysis.compare import RunSet, ScenarioRuns
+from scoresim.core.errors import InputError
+from scoresim.results import MANIFEST_FILE, MEASURES_FILE, load_run
+from scoresim.store.layout import run_dir
+from scoresim.store.manifest import list_runs
+
+__all__ = ["ego_tables", "load_results"]
+
+
+def _single_run(path: Path) -> RunSet:
+    result = load_run(path)
+    runs = ScenarioRuns(result.scenario.name, [result], [path], [0])
+    return RunSet({runs.name: runs}, path, "run")
+
+
+def load_results(path: str | Path) -> RunSet:
+    """Load a results directory (from run, compare or sweep) or a single run's directory.
+
+    Raises:
+        InputError: If it holds no complete run.
+    """
+    root = Path(path)
+    if (root / MEASURES_FILE).is_file() and (root / MANIFEST_FILE).is_file():
+        return _single_run(root)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such results directory")
+    rows = list_runs(root, "complete")
+    if not rows:
+        raise InputError(f"{root}: holds no complete run")
+    exp_file = root / "experiment.json"
+    experiment = json.loads(exp_file.read_text(encoding="utf-8")) if exp_file.is_file() else {}
+    order = list(experiment.get("scenarios", {})) or sorted({r["scenario"] for r in rows})
+    grouped: dict[str, ScenarioRuns] = {}
+    for name in order:
+        # One run per replicate: where a directory holds several (e.g. repeated `scoresim
+        # run` with other options), the one that finished last stands for it.
+        latest: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            if r["scenario"] == name:
+                seen = latest.get(r["replicate"])
+                if seen is None or (r["finished"] or 0) > (seen["finished"] or 0):
+                    latest[r["replicate"]] = r
+        mine = [latest[k] for k in sorted(latest)]
+        if not mine:
+            continue
+        dirs = [run_dir(root, r["run_id"]) for r in mine]
+        grouped[name] = ScenarioRuns(
+            name, [load_run(d) for d in dirs], dirs, [int(r["replicate"]) for r in mine]
+        )
+    return RunSet(grouped, root, str(experiment.get("kind", "run")), experiment)
+
+
+def ego_tables(run_path: Path) -> dict[str, dict[str, NDArray[Any]]]:
+    """A run's ego-network tables (``nodes`` and ``ties``), empty if none were recorded."""
+    out: dict[str, dict[str, NDArray[Any]]] = {}
+    for part in ("nodes", "ties"):
+        f = run_path / f"ego_{part}.parquet"
+        if f.is_file():
+            t = pq.read_table(f)
+            out[part] = {c: t.column(c).to_numpy() for c in t.column_names}
+    return out
