@@ -71,7 +71,7 @@ def _finish(fig: Figure, ax: Any, title: str, ylabel: str, legend: bool = True) 
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    if legend:
+    if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
