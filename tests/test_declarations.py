@@ -86,7 +86,10 @@ class _Reader(Module):
     reads = (Read("enrolled", 1), Read("speech_cost", 0.5))
     streams = ("coin",)
     measures = (Measure("reader_mean", "mean of what was read"),)
-    seen: dict[str, Any] = {}
+
+    def __init__(self, pars: Params | None = None):
+        super().__init__(pars)
+        self.seen: dict[str, Any] = {}
 
     def step(self, ctx: scoresim.Context) -> None:
         self.seen["enrolled"] = ctx.read("enrolled")
