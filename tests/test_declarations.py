@@ -170,9 +170,11 @@ def test_labels_and_marks_follow_the_scenario_parameters() -> None:
     assert perks[0]["label"] == "instant loan ($1,500)"
 
 
-def test_every_builtin_measure_has_a_label_and_a_kind() -> None:
+def test_every_builtin_declaration_is_complete() -> None:
     kinds = {"share", "count", "points", "currency", "ratio", "number"}
     for cls in scoresim.core.registry.known().values():
+        for st in cls.states:
+            assert st.description.strip(), (cls.name, st.name)
         for m in cls.measures:
             assert m.kind in kinds, (cls.name, m.name)
             assert m.better in (None, "higher", "lower"), (cls.name, m.name)
