@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from scoresim import Measure, Module, Phase, Simulation, State, parse_scenario, register
+from scoresim.results import load_run
 
 CALLS: list[tuple[str, int]] = []
 
@@ -165,3 +167,66 @@ def test_run_reports_progress_each_step() -> None:
     seen: list[tuple[int, int]] = []
     Simulation(scenario(5, {})).run(progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+@register
+class EarlyCommitter(Module):
+    """Cuts citizen 1's ties and commits them at once, then adds one tie for the phase end."""
+
+    name = "test_early_committer"
+    phase = Phase.SOCIAL_RESPONSE
+    measures = (Measure("degree_of_1_after_commit", "citizen 1's ties right after its commit"),)
+
+    def step(self, sim: Simulation) -> None:
+        nb = sim.network.neighbours(1)
+        sim.network.cut(np.ones(nb.size, dtype=np.int64), nb)
+        sim.commit()
+        sim.record("degree_of_1_after_commit", float(sim.network.degree()[1]))
+        sim.network.add(np.array([2]), np.array([sim.n - 1]))
+
+
+def test_counters_count_every_commit_whoever_makes_it() -> None:
+    sim = Simulation(scenario(1, {"test_early_committer": {}}))
+    before = int(sim.network.degree()[1])
+    had = bool(sim.network.has_ties(np.array([2]), np.array([sim.n - 1]))[0])
+    result = sim.run()
+    assert result.measures["degree_of_1_after_commit"][0] == 0
+    assert result.measures["ties_cut_total"][0] == before
+    assert result.measures["ties_added_total"][0] == (0 if had else 1)
+
+
+@register
+class Countdown(Module):
+    """Counts the steps run."""
+
+    name = "test_countdown"
+    phase = Phase.MEASURES
+    measures = (Measure("steps_run", "steps run so far", kind="count"),)
+
+    def init(self, sim: Simulation) -> None:
+        self.done = 0
+
+    def step(self, sim: Simulation) -> None:
+        self.done += 1
+        sim.record("steps_run", float(self.done))
+
+
+def test_run_stops_early_when_told_and_the_result_is_complete(tmp_path) -> None:
+    asked: list[int] = []
+
+    def stop(s: Simulation) -> bool:
+        asked.append(s.t)
+        return s.t == 5
+
+    sim = Simulation(scenario(12, {"test_countdown": {}}))
+    result = sim.run(stop=stop)
+    assert asked == [1, 2, 3, 4, 5]  # after each step, stopping after the fifth
+    assert result.stopped_early and result.steps.tolist() == [0, 1, 2, 3, 4]
+    assert result.measures["steps_run"].tolist() == [1, 2, 3, 4, 5]
+    result.write(tmp_path / "run")
+    back = load_run(tmp_path / "run")
+    assert back.stopped_early and back.steps.size == 5
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "complete"
+    # Never asked after the last step: a run that reaches its end did not stop early.
+    full = Simulation(scenario(3, {"test_countdown": {}})).run(stop=lambda s: s.t == 3)
+    assert not full.stopped_early and full.steps.size == 3
