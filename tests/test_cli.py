@@ -141,3 +141,75 @@ def test_compare_rejects_different_societies_and_single_scenarios(tmp_path: Path
     assert res.exit_code == 2 and "differs from social-credit in society" in res.stderr
     res = runner.invoke(app, ["compare", "social-credit"])
     assert res.exit_code == 2 and "at least two" in res.stderr
+
+
+def test_years_or_steps_on_every_command_that_runs(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app, ["run", "default", "-n", "200", "-y", "1", "-o", str(tmp_path / "a"), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["steps"] == 12
+    both = ["--years", "1", "--steps", "5"]
+    for cmd in (
+        ["run", "default", "-n", "200", *both],
+        ["compare", "no-score", "ability-to-pay", "-n", "200", *both],
+        ["sweep", "design.toml", *both],
+    ):
+        res = runner.invoke(app, cmd)
+        assert res.exit_code == 2, res.output
+        assert "--years = 1 and --steps = 5: give one of them" in res.stderr
+    res = runner.invoke(
+        app,
+        [
+            "compare",
+            "no-score",
+            "ability-to-pay",
+            "-n",
+            "200",
+            "--steps",
+            "3",
+            "--json",
+            "--executor",
+            "inprocess",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    design = tmp_path / "d.toml"
+    design.write_text(
+        'name = "d"\nscenario = "no-score"\nmethod = "lhs"\nsamples = 2\nseed = 1\n'
+        '[overrides]\n"society.agents" = 200\nsteps = 30\n'
+        '[parameters]\n"modules.expression.fear" = { low = 0.5, high = 2.0 }\n'
+    )
+    out = tmp_path / "sweep"
+    res = runner.invoke(
+        app, ["sweep", str(design), "--steps", "2", "-o", str(out), "--executor", "inprocess"]
+    )
+    assert res.exit_code == 0, res.output
+    assert {
+        r["scenario"] for r in json.loads(runner.invoke(app, ["runs", str(out), "--json"]).stdout)
+    }
+    steps = {json.loads(p.read_text())["steps"] for p in out.glob("runs/*/run.json")}
+    assert steps == {2}
+
+
+def test_a_failed_rerun_keeps_the_earlier_run(tmp_path: Path) -> None:
+    flag = tmp_path / "fail-now"
+    sc = tmp_path / "sc.toml"
+    sc.write_text(
+        f'name = "f"\nplugins = ["tests.plugins.fault"]\nsteps = 2\n[society]\nagents = 200\n'
+        f'[modules.fault]\nfail_if_exists = "{flag}"\n'
+    )
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["run", str(sc), "-o", str(out), "--json"])
+    assert first.exit_code == 0, first.output
+    run_id = json.loads(first.stdout)["run_id"]
+    measures = (out / "runs" / run_id / "measures.parquet").read_bytes()
+    flag.touch()
+    again = runner.invoke(app, ["run", str(sc), "-o", str(out)])
+    assert again.exit_code == 1
+    assert "run failed: RuntimeError: injected fault" in again.stderr
+    assert "Traceback" not in again.output
+    assert (out / "runs" / run_id / "measures.parquet").read_bytes() == measures
+    rows = json.loads(runner.invoke(app, ["runs", str(out), "--json"]).stdout)
+    assert [(r["run_id"], r["status"]) for r in rows] == [(run_id, "complete")]
+    assert not list((out / "runs").glob(".*partial"))

@@ -106,7 +106,8 @@ def run_batch(
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
         raise InputError("two runs of the batch have the same id")
-    done = set() if rerun else done_ids(root)
+    complete_before = done_ids(root)
+    done = set() if rerun else complete_before
     todo = [s for s in specs if s.run_id not in done]
     known = {r["run_id"]: r["status"] for r in list_runs(root)} if _has_db(root) else {}
     repaired = [
@@ -121,8 +122,13 @@ def run_batch(
         progress(0, 0, len(todo))
     buffer: list[RunRecord] = []
     last_flush = time.monotonic()
+    by_id = {s.run_id: s for s in specs}
     for record in executor.run(todo, str(root)):
-        buffer.append(record)
+        if record.status != "complete" and record.run_id in complete_before:
+            # A failed rerun left the earlier complete run in place: the manifest keeps it.
+            buffer.append(_record_from_files(root, by_id[record.run_id]))
+        else:
+            buffer.append(record)
         # The manifest is written at most once a second: opening DuckDB for every run would
         # make the coordinator the bottleneck of a sweep of short runs. The run's files are
         # already complete on disk, so a crash in between loses no run (see done_ids).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import scoresim
 from scoresim.core.declare import param
 
@@ -10,6 +12,7 @@ class FaultParams(scoresim.Params):
     """When to fail."""
 
     fail_at_step: int = param(-1, "step at which to raise (-1: never)", ge=-1, why="tests")
+    fail_if_exists: str = param("", "raise at the first step if this file exists", why="tests")
 
 
 @scoresim.register
@@ -22,5 +25,7 @@ class Fault(scoresim.Module):
     pars: FaultParams
 
     def step(self, sim: scoresim.Simulation) -> None:
+        if self.pars.fail_if_exists and Path(self.pars.fail_if_exists).exists():
+            raise RuntimeError(f"injected fault: {self.pars.fail_if_exists} exists")
         if sim.t == self.pars.fail_at_step:
             raise RuntimeError(f"injected fault at step {sim.t}")
