@@ -37,3 +37,26 @@ def scenario() -> Scenario:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def write_design(path: Path, body: str) -> Path:
+    """Write a sweep design file and return its path."""
+    path.write_text(body)
+    return path
+
+
+LHS = """
+name = "lhs-test"
+scenario = "social-credit"
+method = "lhs"
+samples = 6
+replicates = 2
+seed = 3
+outputs = ["expression_rate", "spillover_loss"]
+[overrides]
+"society.agents" = 500
+steps = 12
+[parameters]
+"modules.scoring.violation_penalty" = { low = 0, high = 40 }
+"modules.expression.fear" = { low = 0.0, high = 4.0 }
+"""

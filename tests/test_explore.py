@@ -191,3 +191,25 @@ def test_explore_command_rejects_a_missing_directory(tmp_path: Path) -> None:
 
     res = CliRunner().invoke(app, ["explore", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no such results directory" in res.stderr
+
+
+@pytest.mark.parametrize("sort", ["age", "violations"])
+def test_blacklist_sorted_by_a_column_the_snapshot_lacks_is_a_422(
+    tmp_path: Path, sort: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from scoresim.explore import create_app, open_results
+
+    (tmp_path / "s.toml").write_text(
+        'extends = "social-credit"\nname = "lean"\n'
+        '[record]\nsnapshot_states = ["blacklisted", "score"]\n'
+    )
+    compare(
+        [str(tmp_path / "s.toml"), "no-score"],
+        {"society.agents": 400, "steps": 12},
+        out=tmp_path / "out",
+    )
+    client = TestClient(create_app(open_results(tmp_path / "out")))
+    r = client.get(f"/api/blacklist?scenario=lean&sort={sort}")
+    assert r.status_code == 422 and "sortable here" in r.text

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
-from scoresim import Simulation, load_checkpoint, save_checkpoint
+from scoresim import Simulation
 from tests.conftest import small_scenario
 
 
@@ -38,23 +37,6 @@ def test_another_seed_differs() -> None:
     a.run()
     b.run()
     assert not np.array_equal(a.people["assets"], b.people["assets"])
-
-
-def test_checkpoint_resume_equals_uninterrupted_run(tmp_path: Path) -> None:
-    sc = small_scenario(steps=30, record={"snapshot_steps": [5, 20]})
-    whole = Simulation(sc)
-    whole.run()
-    half = Simulation(sc)
-    half.run(until=15)
-    path = save_checkpoint(half, tmp_path / "half.npz")
-    del half
-    resumed = load_checkpoint(path)
-    assert resumed.t == 15
-    resumed.run()
-    assert_same_state(whole, resumed)
-    for step in (5, 20):
-        for k, v in whole.snapshots[step].items():
-            assert v.tobytes() == resumed.snapshots[step][k].tobytes()
 
 
 def draws_by_key(
@@ -102,20 +84,3 @@ def test_parameter_change_changes_outcomes_of_that_module_only_through_state() -
     assert not np.array_equal(a.people["assets"], b.people["assets"])
     # Expression does not read assets, so who spoke is the same draw for draw.
     assert np.array_equal(a.people["expressions"], b.people["expressions"])
-
-
-def test_checkpoint_resume_with_every_scoring_module(tmp_path: Path) -> None:
-    from scoresim import load_scenario
-
-    sc = load_scenario("social-credit", {"society.agents": 1500, "steps": 30})
-    whole = Simulation(sc)
-    whole.run()
-    half = Simulation(sc)
-    half.run(until=17)  # mid-year: yearly state (quintile bounds, dissent slope) must carry over
-    resumed = load_checkpoint(save_checkpoint(half, tmp_path / "half.npz"))
-    resumed.run()
-    assert_same_state(whole, resumed)
-    a, b = whole.result().egos, resumed.result().egos
-    for part in a:
-        for k in a[part]:
-            np.testing.assert_array_equal(a[part][k], b[part][k])

@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from scoresim import ScenarioError, load_scenario, parse_scenario
+from scoresim import (
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+)
 from scoresim.scenario import preset_names
 
 
@@ -115,3 +119,19 @@ def test_edgelist_with_agents_names_the_key() -> None:
         "f.toml: society.agents = 500: an imported edge list sets the number of citizens; "
         "leave agents out"
     )
+
+
+def test_table_overrides_merge_instead_of_replacing() -> None:
+    sc = load_scenario("social-credit", {"modules": {"scoring": {"violation_penalty": 10}}})
+    assert sc.modules["scoring"]["violation_penalty"] == 10
+    assert "tie_cutting" in sc.modules and "economy" in sc.modules
+
+
+def test_a_scenario_extending_a_preset_can_import_a_network(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("".join(f"{i},{(i + 1) % 50}\n" for i in range(50)))
+    (tmp_path / "s.toml").write_text(
+        'extends = "social-credit"\n[society.network]\nkind = "edgelist"\npath = "e.csv"\n'
+    )
+    sc = load_scenario(tmp_path / "s.toml")
+    assert sc.society.agents is None and sc.society.network.kind == "edgelist"
+    assert "scoring" in sc.modules
