@@ -3,9 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from scoresim import Scenario, parse_scenario
+from scoresim import Scenario, Simulation, parse_scenario
 
 BASE_MODULES: dict[str, dict[str, Any]] = {
     "economy": {},
@@ -27,6 +28,20 @@ def small_scenario(agents: int = 2000, steps: int = 24, seed: int = 11, **extra:
     for key, value in extra.items():
         data[key] = value
     return parse_scenario(data)
+
+
+def assert_same_state(a: Simulation, b: Simulation) -> None:
+    """Two simulations hold the same step, measures, citizens and ties, bit for bit."""
+    assert a.t == b.t
+    ra, rb = a.result(), b.result()
+    assert ra.measures.keys() == rb.measures.keys()
+    for k in ra.measures:
+        np.testing.assert_array_equal(ra.measures[k], rb.measures[k], err_msg=k)
+    assert list(a.people) == list(b.people)
+    for k in a.people:
+        assert a.people[k].tobytes() == b.people[k].tobytes(), k
+    assert np.array_equal(a.network.indptr, b.network.indptr)
+    assert np.array_equal(a.network.indices, b.network.indices)
 
 
 @pytest.fixture

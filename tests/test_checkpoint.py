@@ -7,20 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from scoresim import Simulation, load_checkpoint, load_scenario, save_checkpoint
-from tests.conftest import small_scenario
-
-
-def assert_same_state(a: Simulation, b: Simulation) -> None:
-    assert a.t == b.t
-    ra, rb = a.result(), b.result()
-    assert ra.measures.keys() == rb.measures.keys()
-    for k in ra.measures:
-        np.testing.assert_array_equal(ra.measures[k], rb.measures[k], err_msg=k)
-    assert list(a.people) == list(b.people)
-    for k in a.people:
-        assert a.people[k].tobytes() == b.people[k].tobytes(), k
-    assert np.array_equal(a.network.indptr, b.network.indptr)
-    assert np.array_equal(a.network.indices, b.network.indices)
+from tests.conftest import assert_same_state, small_scenario
 
 
 def test_checkpoint_of_an_imported_network_with_text_ids(tmp_path: Path) -> None:

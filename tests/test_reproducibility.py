@@ -7,20 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from scoresim import Simulation
-from tests.conftest import small_scenario
-
-
-def assert_same_state(a: Simulation, b: Simulation) -> None:
-    assert a.t == b.t
-    ra, rb = a.result(), b.result()
-    assert ra.measures.keys() == rb.measures.keys()
-    for k in ra.measures:
-        np.testing.assert_array_equal(ra.measures[k], rb.measures[k], err_msg=k)
-    assert list(a.people) == list(b.people)
-    for k in a.people:
-        assert a.people[k].tobytes() == b.people[k].tobytes(), k
-    assert np.array_equal(a.network.indptr, b.network.indptr)
-    assert np.array_equal(a.network.indices, b.network.indices)
+from tests.conftest import assert_same_state, small_scenario
 
 
 def test_same_scenario_and_seed_are_bit_identical() -> None:
