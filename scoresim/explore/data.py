@@ -21,6 +21,7 @@ from scoresim.analysis.compare import RunSet
 from scoresim.core.errors import InputError
 from scoresim.explore.cache import load_columns, load_ties, read_row
 from scoresim.results import SNAPSHOT_DIR
+from scoresim.society.people import OCCUPATIONS
 from scoresim.store import load_results
 
 __all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
@@ -35,6 +36,12 @@ _TIES_FILE = re.compile(r"ties-(\d{6})\.parquet$")
 
 class NotFoundError(Exception):
     """A scenario, replicate, step or citizen that is not in the results."""
+
+
+def _component_label(states: dict[str, Any], component: str) -> str:
+    """A score component's label: its state's description, without "points from"."""
+    desc = str(states.get(f"score_{component}", {}).get("description", ""))
+    return desc.removeprefix("points from ") or component.replace("_", " ")
 
 
 def band_of(score: float, bands: list[dict[str, Any]]) -> str | None:
@@ -167,6 +174,7 @@ class ExplorerData:
                 n: sr.runs[0].scenario.description for n, sr in self.results.scenarios.items()
             },
             "headline": self.results.headline(),
+            "occupations": list(OCCUPATIONS),
             "measure_info": {m: self.results.measure_info(m) for m in self.measures},
         }
 
@@ -222,7 +230,10 @@ class ExplorerData:
             meta = self.results.scenarios[scenario].runs[0]
             marks = [k for k in meta.metadata.get("marks", []) if k["on"] == "score"]
             out["band"] = band_of(float(me["score"]), [k for k in marks if k["kind"] == "band"])
-            out["components"] = {c: me.get(f"score_{c}") for c in COMPONENTS}
+            states = meta.metadata.get("modules", {}).get("scoring", {}).get("states", {})
+            out["components"] = {
+                _component_label(states, c): me.get(f"score_{c}") for c in COMPONENTS
+            }
             out["penalties"] = {
                 "own violations": -float(me.get("score_penalty", 0.0)),
                 "friends' violations": -float(me.get("score_spillover", 0.0)),

@@ -15,13 +15,11 @@ function unit(measure) {
   return info ? info.unit || info.kind : "";
 }
 
-const COMPONENT_LABELS = {
-  credit_history: "credit history", fulfilment: "fulfilment capacity",
-  behaviour: "behaviour & shopping", identity: "identity traits",
-  relationships: "friends' scores",
-};
-const OCCUPATIONS = ["student", "worker", "farmer", "clerk", "trader", "teacher", "engineer",
-  "government official", "reporter", "CEO", "statistician", "retired", "unemployed"];
+// Occupation names and score components' labels come from the server too (overview,
+// citizen): the society's occupation list and the scoring module's state descriptions.
+function occupation(code) {
+  return overview.occupations[code] || "?";
+}
 
 let overview = null;
 const state = { view: "dashboard", step: null, scenario: null, id: 0, cstep: null,
@@ -192,7 +190,7 @@ async function lookUp() {
   document.getElementById("c-band").textContent = c.scored ? `band: ${c.band}` : "this scenario has no score";
   document.getElementById("c-views").replaceChildren(
     el("div", { class: a.dissenter ? "dissenter" : "" }, a.dissenter ? "holds dissenting views" : "conformer"),
-    el("div", {}, `age ${fmt(a.age)}, ${OCCUPATIONS[a.occupation] || "?"}`),
+    el("div", {}, `age ${fmt(a.age)}, ${occupation(a.occupation)}`),
     el("div", {}, `posted dissent in ${fmt(a.expressions)} months`),
     el("div", {}, a.alive ? "" : "deceased"));
   const perks = document.getElementById("c-perks");
@@ -214,7 +212,7 @@ async function lookUp() {
 
 function drawComponents(c) {
   if (!c.scored) { Plotly.purge("chart-components"); document.getElementById("chart-components").textContent = "No score in this scenario."; return; }
-  const names = Object.keys(c.components).map((k) => COMPONENT_LABELS[k] || k).concat(Object.keys(c.penalties));
+  const names = Object.keys(c.components).concat(Object.keys(c.penalties));
   const values = Object.values(c.components).concat(Object.values(c.penalties));
   Plotly.react("chart-components", [{ type: "bar", orientation: "h", y: names, x: values,
     marker: { color: values.map((v) => (v < 0 ? "#d1495b" : "#1b6ca8")) } }], {
@@ -294,7 +292,7 @@ async function drawBlacklist() {
   }
   const body = el("tbody");
   for (const r of res.rows) {
-    const cell = (k) => (k === "occupation" ? (OCCUPATIONS[r[k]] || "?") : k === "id" ? String(r.id) : fmt(r[k]));
+    const cell = (k) => (k === "occupation" ? occupation(r[k]) : k === "id" ? String(r.id) : fmt(r[k]));
     const row = el("tr", { "data-id": r.id }, ...cols.map((k) => el("td", {}, cell(k))));
     row.addEventListener("click", () => { state.id = r.id; state.cstep = null; fillSelects(); show("citizen"); });
     body.append(row);
