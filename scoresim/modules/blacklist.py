@@ -2,16 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.modules.common import flag
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS, occupation_code
+
+#: Whether each occupation code is one a listed citizen is barred from.
+_BARRABLE = np.isin(np.arange(len(OCCUPATIONS)), [occupation_code(o) for o in BARRABLE_OCCUPATIONS])
+
+
+class BlacklistConstants(NamedTuple):
+    """What :func:`_list_and_sanction` takes of the parameters (:meth:`BlacklistParams.constants`).
+
+    Attributes:
+        threshold: Score below which an enrolled citizen is listed.
+        exit_score: Score at which a listed citizen may leave.
+        min_months: Months on the list before an exit is possible.
+        allow_exit: Whether the listed can leave the list.
+        public: Whether the list is published.
+        throttle: Share of their usual reach a listed citizen's posts keep.
+        barred_income: Income kept when barred from an occupation (float32).
+        barrable: Whether each occupation code is barred to the listed.
+        worker: Occupation code the barred move to.
+    """
+
+    threshold: float
+    exit_score: float
+    min_months: int
+    allow_exit: bool
+    public: bool
+    throttle: float
+    barred_income: np.float32
+    barrable: NDArray[np.bool_]
+    worker: int
+
+
+class Listing(NamedTuple):
+    """Per-citizen states listing and sanctions change, in place.
+
+    ``alive``, ``enrolled`` and ``score`` are only read; ``occupation``, ``income`` and
+    ``wage`` change for citizens barred from their occupation.
+    """
+
+    alive: NDArray[np.uint8]
+    enrolled: NDArray[np.bool_]
+    score: NDArray[Any]
+    listed: NDArray[np.uint8]
+    months: NDArray[np.uint16]
+    listed_publicly: NDArray[np.uint8]
+    reach: NDArray[np.float32]
+    occupation: NDArray[Any]
+    barred: NDArray[np.uint8]
+    income: NDArray[np.float32]
+    wage: NDArray[np.float32]
 
 
 class BlacklistParams(Params):
@@ -65,6 +116,20 @@ class BlacklistParams(Params):
         plausible=(0.4, 0.9),
         why="assumption: the next job pays less",
     )
+
+    def constants(self) -> BlacklistConstants:
+        """The parameters as :func:`_list_and_sanction` takes them."""
+        return BlacklistConstants(
+            threshold=float(self.threshold),
+            exit_score=float(self.exit_score),
+            min_months=int(self.min_months),
+            allow_exit=bool(self.allow_exit),
+            public=bool(self.public),
+            throttle=float(self.throttle),
+            barred_income=np.float32(self.barred_income),
+            barrable=_BARRABLE,
+            worker=occupation_code("worker"),
+        )
 
 
 @register
@@ -129,30 +194,23 @@ class Blacklist(Module):
         ),
     )
 
-    _barrable_table = np.isin(
-        np.arange(len(OCCUPATIONS)), [occupation_code(o) for o in BARRABLE_OCCUPATIONS]
-    )
-
     def step(self, ctx: Context) -> None:
         """List, release and sanction."""
         p, people = self.pars, ctx.people
-        size, inflow, exits, barring, barred = _list_and_sanction(
-            people["alive"],
-            flag(ctx, "enrolled"),
-            ctx.read("score"),
-            people["blacklisted"],
-            people["listed_months"],
-            people["listed_publicly"],
-            people["reach"],
-            people["occupation"],
-            people["barred"],
-            people["income"],
-            ctx.read("wage"),
-            self._barrable_table,
-            occupation_code("worker"),
-            np.array([p.threshold, p.exit_score, p.min_months, p.allow_exit, p.public, p.throttle]),
-            np.float32(p.barred_income),
+        state = Listing(
+            alive=people["alive"],
+            enrolled=flag(ctx, "enrolled"),
+            score=ctx.read("score"),
+            listed=people["blacklisted"],
+            months=people["listed_months"],
+            listed_publicly=people["listed_publicly"],
+            reach=people["reach"],
+            occupation=people["occupation"],
+            barred=people["barred"],
+            income=people["income"],
+            wage=ctx.read("wage"),
         )
+        size, inflow, exits, barring, barred = _list_and_sanction(ctx.n, state, p.constants())
         ctx.record("blacklist_size", float(size))
         ctx.record("blacklist_inflow", float(inflow))
         ctx.record("blacklist_exits", float(exits))
@@ -160,30 +218,33 @@ class Blacklist(Module):
         ctx.record("barred_total", float(barred))
 
 
-@njit(cache=True, parallel=True)
-def _list_and_sanction(
-    alive: Any,
-    enrolled: Any,
-    score: Any,
-    listed: Any,
-    months: Any,
-    listed_publicly: Any,
-    reach: Any,
-    occupation: Any,
-    barred: Any,
-    income: Any,
-    wage: Any,
-    barrable: Any,
-    worker: int,
-    pars: Any,
-    barred_income: Any,
-) -> tuple[int, int, int, int, int]:
+@twin
+def _list_and_sanction(st: Listing, c: BlacklistConstants) -> tuple[int, int, int, int, int]:
     """List, release and sanction everyone in one pass.
 
     Returns (living listed, newly listed, living released, newly barred, ever barred).
     """
-    threshold, exit_score, min_months = pars[0], pars[1], pars[2]
-    allow_exit, public, throttle = pars[3] > 0, pars[4] > 0, pars[5]
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    alive = st.alive
+    enrolled = st.enrolled
+    score = st.score
+    listed = st.listed
+    months = st.months
+    listed_publicly = st.listed_publicly
+    reach = st.reach
+    occupation = st.occupation
+    barred = st.barred
+    income = st.income
+    wage = st.wage
+    threshold = c.threshold
+    exit_score = c.exit_score
+    min_months = c.min_months
+    allow_exit = c.allow_exit
+    public = c.public
+    throttle = c.throttle
+    barred_income = c.barred_income
+    barrable = c.barrable
+    worker = c.worker
     size = inflow = exits = barring = ever_barred = 0
     for i in prange(score.size):
         living = alive[i] == 1

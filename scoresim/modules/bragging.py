@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at
 from scoresim.modules.common import flag, living_adults
+
+
+class BraggingConstants(NamedTuple):
+    """What :func:`_brag` takes of the parameters (:meth:`BraggingParams.constants`).
+
+    Attributes:
+        rate: Monthly chance at the top of the range, for average independence.
+        threshold: Score from which citizens may brag.
+        span: Points from the threshold to the top of the range (at least 1).
+    """
+
+    rate: float
+    threshold: float
+    span: float
 
 
 class BraggingParams(Params):
@@ -36,6 +52,14 @@ class BraggingParams(Params):
     score_max: float = param(
         950, "top of the score range", ge=1, le=2000, why="the articles: 350-950"
     )
+
+    def constants(self) -> BraggingConstants:
+        """The parameters as :func:`_brag` takes them."""
+        return BraggingConstants(
+            rate=float(self.rate),
+            threshold=float(self.threshold),
+            span=float(max(self.score_max - self.threshold, 1.0)),
+        )
 
 
 @register
@@ -65,24 +89,34 @@ class Bragging(Module):
         p, people = self.pars, ctx.people
         able = living_adults(people) & flag(ctx, "enrolled")
         count = _brag(
+            ctx.n,
             able,
             ctx.read("score"),
             people["independence"],
             people["brags"],
             ctx.stream("brag").base(ctx.t),
-            np.array([p.rate, p.threshold, max(p.score_max - p.threshold, 1.0)]),
+            p.constants(),
         )
         ctx.record("bragging_posts", float(count))
 
 
-@njit(cache=True, parallel=True)
-def _brag(able: Any, score: Any, independence: Any, brags: Any, base: Any, pars: Any) -> int:
+@twin
+def _brag(
+    able: NDArray[np.bool_],
+    score: NDArray[Any],
+    independence: NDArray[Any],
+    brags: NDArray[np.uint16],
+    base: np.uint64,
+    c: BraggingConstants,
+) -> int:
     """Who posts their score this month (draws by id, ``uniform_at``); returns how many.
 
     The chance grows with the height of the score above the threshold; the independent care
     less for the score as a status.
     """
-    rate, threshold, span = pars[0], pars[1], pars[2]
+    rate = c.rate
+    threshold = c.threshold
+    span = c.span
     count = 0
     for i in prange(score.size):
         if able[i] and score[i] >= threshold:

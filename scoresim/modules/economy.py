@@ -2,16 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import normal_at, uniform_at
 from scoresim.society.people import occupation_code
+
+
+class EconomyConstants(NamedTuple):
+    """What :func:`_earn` takes of the parameters (:meth:`EconomyParams.constants`).
+
+    Attributes:
+        growth: Monthly wage growth factor.
+        job_loss_rate: Monthly chance a worker loses a job.
+        job_find_rate: Monthly chance a job seeker finds one.
+        benefit_ratio: Income kept while unemployed.
+        return_sigma: Standard deviation of the monthly asset return.
+        saving: Share of income saved each month (a twelfth of the yearly share).
+        student: Occupation code of students (never lose a job).
+        retired: Occupation code of the retired (never lose a job).
+    """
+
+    growth: float
+    job_loss_rate: float
+    job_find_rate: float
+    benefit_ratio: float
+    return_sigma: float
+    saving: float
+    student: int
+    retired: int
+
+
+class Earnings(NamedTuple):
+    """What a month of earning changes, in place (``alive`` and ``occupation`` only read)."""
+
+    alive: NDArray[np.uint8]
+    occupation: NDArray[Any]
+    wage: NDArray[np.float32]
+    employed: NDArray[np.uint8]
+    income: NDArray[np.float32]
+    assets: NDArray[np.float32]
+
+
+class EconomyDraws(NamedTuple):
+    """Starts of this month's blocks of draws (``Stream.base``), one per decision."""
+
+    job: np.uint64
+    asset_return: np.uint64
 
 
 class EconomyParams(Params):
@@ -66,44 +110,85 @@ class EconomyParams(Params):
         why="assumption: thin benefits",
     )
 
+    def constants(self) -> EconomyConstants:
+        """The parameters as :func:`_earn` takes them (monthly)."""
+        return EconomyConstants(
+            growth=float((1.0 + self.income_growth) ** (1 / 12)),
+            job_loss_rate=float(self.job_loss_rate),
+            job_find_rate=float(self.job_find_rate),
+            benefit_ratio=float(self.benefit_ratio),
+            return_sigma=float(self.return_sigma),
+            saving=float(self.saving_rate / 12),
+            student=occupation_code("student"),
+            retired=occupation_code("retired"),
+        )
 
-@njit(cache=True, parallel=True)
-def _earn(
-    alive: Any,
-    occupation: Any,
-    wage: Any,
-    employed: Any,
-    income: Any,
-    assets: Any,
-    student: int,
-    retired: int,
-    pars: Any,
-    base_job: Any,
-    base_return: Any,
-) -> Any:
-    """One month for everyone in one parallel pass; returns the sums the measures need."""
-    growth, lose, find, benefit, sigma, save = pars[0], pars[1], pars[2], pars[3], pars[4], pars[5]
+
+_CHUNK = 1 << 16
+
+
+@twin
+def _earn(e: Earnings, c: EconomyConstants, draws: EconomyDraws) -> tuple[int, int, float, float]:
+    """One month for everyone; sums per fixed chunk of citizens, then over chunks in order.
+
+    Summed per fixed chunk, not by prange's own reduction, so that the measures do not depend
+    on the number of threads (they did: at 200,000 citizens, one thread and two gave mean
+    assets differing in the last digit), and the serial twin gives the parallel one's sums.
+    """
+    alive = e.alive
+    occupation = e.occupation
+    wage = e.wage
+    employed = e.employed
+    income = e.income
+    assets = e.assets
+    growth = c.growth
+    lose = c.job_loss_rate
+    find = c.job_find_rate
+    benefit = c.benefit_ratio
+    sigma = c.return_sigma
+    save = c.saving
+    student = c.student
+    retired = c.retired
+    base_job = draws.job
+    base_return = draws.asset_return
+    n = wage.size
+    chunks = (n + _CHUNK - 1) // _CHUNK
+    counts = np.zeros((chunks, 2), dtype=np.int64)
+    sums = np.zeros((chunks, 2))
+    for k in prange(chunks):
+        living = 0
+        unemployed = 0
+        income_sum = 0.0
+        assets_sum = 0.0
+        for i in range(k * _CHUNK, min(n, (k + 1) * _CHUNK)):
+            wage[i] *= growth
+            u = uniform_at(base_job, i)
+            working_age = occupation[i] != student and occupation[i] != retired
+            if employed[i] == 1 and working_age and u < lose:
+                employed[i] = 0
+            elif employed[i] == 0 and u < find:
+                employed[i] = 1
+            income[i] = wage[i] * (1.0 if employed[i] == 1 else benefit)
+            if alive[i]:
+                shock = sigma * normal_at(base_return, i)
+                assets[i] = assets[i] * np.exp(shock - sigma * sigma / 2) + income[i] * save
+                living += 1
+                unemployed += employed[i] == 0
+                income_sum += income[i]
+                assets_sum += assets[i]
+        counts[k, 0] = living
+        counts[k, 1] = unemployed
+        sums[k, 0] = income_sum
+        sums[k, 1] = assets_sum
     living = 0
     unemployed = 0
     income_sum = 0.0
     assets_sum = 0.0
-    for i in prange(wage.size):
-        wage[i] *= growth
-        u = uniform_at(base_job, i)
-        working_age = occupation[i] != student and occupation[i] != retired
-        if employed[i] == 1 and working_age and u < lose:
-            employed[i] = 0
-        elif employed[i] == 0 and u < find:
-            employed[i] = 1
-        income[i] = wage[i] * (1.0 if employed[i] == 1 else benefit)
-        if alive[i]:
-            shock = sigma * normal_at(base_return, i)
-            # mean-preserving lognormal return, then this month's saving
-            assets[i] = assets[i] * np.exp(shock - sigma * sigma / 2) + income[i] * save
-            living += 1
-            unemployed += employed[i] == 0
-            income_sum += income[i]
-            assets_sum += assets[i]
+    for k in range(chunks):
+        living += counts[k, 0]
+        unemployed += counts[k, 1]
+        income_sum += sums[k, 0]
+        assets_sum += sums[k, 1]
     return living, unemployed, income_sum, assets_sum
 
 
@@ -139,9 +224,6 @@ class Economy(Module):
         ),
     )
 
-    _student = occupation_code("student")
-    _retired = occupation_code("retired")
-
     def init(self, ctx: Context) -> None:
         """Start everyone employed at their drawn income."""
         ctx.people["wage"][...] = ctx.people["income"]
@@ -149,31 +231,16 @@ class Economy(Module):
     def step(self, ctx: Context) -> None:
         """One month of earning, saving and job changes."""
         p, people, t = self.pars, ctx.people, ctx.t
-        alive = people["alive"]
-        income, assets = people["income"], people["assets"]
-        pars = np.array(
-            [
-                (1.0 + p.income_growth) ** (1 / 12),
-                p.job_loss_rate,
-                p.job_find_rate,
-                p.benefit_ratio,
-                p.return_sigma,
-                p.saving_rate / 12,
-            ]
+        e = Earnings(
+            alive=people["alive"],
+            occupation=people["occupation"],
+            wage=people["wage"],
+            employed=people["employed"],
+            income=people["income"],
+            assets=people["assets"],
         )
-        living, unemployed, income_sum, assets_sum = _earn(
-            alive,
-            people["occupation"],
-            people["wage"],
-            people["employed"],
-            income,
-            assets,
-            self._student,
-            self._retired,
-            pars,
-            ctx.stream("job").base(t),
-            ctx.stream("asset_return").base(t),
-        )
+        draws = EconomyDraws(ctx.stream("job").base(t), ctx.stream("asset_return").base(t))
+        living, unemployed, income_sum, assets_sum = _earn(ctx.n, e, p.constants(), draws)
         living = max(1, living)
         ctx.record("mean_income", income_sum / living)
         ctx.record("mean_assets", assets_sum / living)

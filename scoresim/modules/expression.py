@@ -13,21 +13,74 @@ news, weighed the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at
 from scoresim.modules.common import living_adults
 from scoresim.modules.scoring import KIND_HISTORY, KIND_NEWS, KIND_NONE, KIND_OPINION
+from scoresim.society.csr_kernels import Csr
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 POINTS_UNIT = 50.0
 VALUE_UNIT = 1000.0
+
+
+class ExpressionConstants(NamedTuple):
+    """What :func:`_express` takes of the parameters (:meth:`ExpressionParams.constants`)."""
+
+    base_rate: float
+    independence_weight: float
+    peer_weight: float
+    peer_reference: float
+    fear: float
+    news_rate: float
+    history_share: float
+    news_share: float
+
+
+class ExpressionInputs(NamedTuple):
+    """What each citizen's decision to speak depends on (read only).
+
+    Attributes:
+        seen_weight: What friends saw of each citizen's posts last month (reach if posted).
+        adult: Whether a living adult.
+        dissenter: 1 for would-be dissenters.
+        independence: Independence in [0, 1].
+        speech_cost: Points one more opinion post would cost.
+        perk_at_stake: Yearly value of perks one more post would lose, USD.
+    """
+
+    seen_weight: NDArray[np.float32]
+    adult: NDArray[np.bool_]
+    dissenter: NDArray[np.uint8]
+    independence: NDArray[Any]
+    speech_cost: NDArray[Any]
+    perk_at_stake: NDArray[Any]
+
+
+class ExpressionDraws(NamedTuple):
+    """Starts of this month's blocks of draws (``Stream.base``), one per decision."""
+
+    speak: np.uint64
+    news: np.uint64
+    kind: np.uint64
+
+
+class ExpressionOutputs(NamedTuple):
+    """The module's states :func:`_express` writes."""
+
+    violation_kind: NDArray[np.uint8]
+    expressed: NDArray[np.uint8]
+    expressions: NDArray[np.uint32]
+    self_censored: NDArray[np.uint32]
 
 
 class ExpressionParams(Params):
@@ -95,6 +148,19 @@ class ExpressionParams(Params):
         why="assumption",
     )
 
+    def constants(self) -> ExpressionConstants:
+        """The parameters as :func:`_express` takes them."""
+        return ExpressionConstants(
+            base_rate=float(self.base_rate),
+            independence_weight=float(self.independence_weight),
+            peer_weight=float(self.peer_weight),
+            peer_reference=float(self.peer_reference),
+            fear=float(self.fear),
+            news_rate=float(self.news_rate),
+            history_share=float(self.history_share),
+            news_share=float(self.news_share),
+        )
+
 
 @register
 class Expression(Module):
@@ -148,35 +214,28 @@ class Expression(Module):
         # What friends see of last month's posts, in one new array (one gather per friend),
         # made before the kernel overwrites ``expressed``.
         seen_weight = (people["expressed"] * ctx.read("reach")).astype(np.float32)
-        counts = _express(
-            ctx.network.indptr,
-            ctx.network.indices,
-            seen_weight,
-            living_adults(people),
-            people["dissenter"],
-            people["independence"],
-            ctx.read("speech_cost"),
-            ctx.read("perk_at_stake"),
-            np.array(
-                [
-                    p.base_rate,
-                    p.independence_weight,
-                    p.peer_weight,
-                    p.peer_reference,
-                    p.fear,
-                    p.news_rate,
-                    p.history_share,
-                    p.news_share,
-                ]
-            ),
-            ctx.stream("speak").base(t),
-            ctx.stream("news").base(t),
-            ctx.stream("kind").base(t),
-            people["violation_kind"],
-            people["expressed"],
-            people["expressions"],
-            people["self_censored"],
+        net = ctx.network
+        csr = Csr(net.indptr, net.indices)
+        x = ExpressionInputs(
+            seen_weight=seen_weight,
+            adult=living_adults(people),
+            dissenter=people["dissenter"],
+            independence=people["independence"],
+            speech_cost=ctx.read("speech_cost"),
+            perk_at_stake=ctx.read("perk_at_stake"),
         )
+        draws = ExpressionDraws(
+            speak=ctx.stream("speak").base(t),
+            news=ctx.stream("news").base(t),
+            kind=ctx.stream("kind").base(t),
+        )
+        out = ExpressionOutputs(
+            violation_kind=people["violation_kind"],
+            expressed=people["expressed"],
+            expressions=people["expressions"],
+            self_censored=people["self_censored"],
+        )
+        counts = _express(ctx.n, csr, x, p.constants(), draws, out)
         n_want, n_spoke, n_silenced, n_conf, n_news = counts
         ctx.record("expression_rate", n_spoke / n_want if n_want else np.nan)
         ctx.record("self_censorship_rate", n_silenced / n_want if n_want else np.nan)
@@ -193,32 +252,45 @@ def _expit(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
-@njit(cache=True, parallel=True)
+@twin
 def _express(
-    indptr: Any,
-    indices: Any,
-    seen_weight: Any,
-    adult: Any,
-    dissenter: Any,
-    independence: Any,
-    speech_cost: Any,
-    perk_at_stake: Any,
-    pars: Any,
-    base_speak: Any,
-    base_news: Any,
-    base_kind: Any,
-    kind_out: Any,
-    expressed_out: Any,
-    expressions: Any,
-    self_censored: Any,
-) -> Any:
+    csr: Csr,
+    x: ExpressionInputs,
+    c: ExpressionConstants,
+    draws: ExpressionDraws,
+    out: ExpressionOutputs,
+) -> tuple[int, int, int, int, int]:
     """Every citizen's decision this month, in one parallel pass (formula in the module doc).
 
     Draws are ``uniform_at`` of the citizen's id in each decision's block, so a citizen's
-    draw does not depend on anyone else's and common random numbers hold.
+    draw does not depend on anyone else's and common random numbers hold. Returns the
+    counts of would-be dissenters, those who spoke, those silenced, conformers, and
+    conformers who shared news.
     """
-    base_rate, ind_weight, peer, ref = pars[0], pars[1], pars[2], pars[3]
-    fear, news_rate, history_share, news_share = pars[4], pars[5], pars[6], pars[7]
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    indptr = csr.indptr
+    indices = csr.indices
+    seen_weight = x.seen_weight
+    adult = x.adult
+    dissenter = x.dissenter
+    independence = x.independence
+    speech_cost = x.speech_cost
+    perk_at_stake = x.perk_at_stake
+    base_rate = c.base_rate
+    ind_weight = c.independence_weight
+    peer = c.peer_weight
+    ref = c.peer_reference
+    fear = c.fear
+    news_rate = c.news_rate
+    history_share = c.history_share
+    news_share = c.news_share
+    base_speak = draws.speak
+    base_news = draws.news
+    base_kind = draws.kind
+    kind_out = out.violation_kind
+    expressed_out = out.expressed
+    expressions = out.expressions
+    self_censored = out.self_censored
     logit_news = _logit(max(news_rate, 1e-6))
     n_want = n_spoke = n_silenced = n_conf = n_news = 0
     last = indices.size - 1

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numpy.typing import NDArray
 
 from scoresim.core.context import Context, Ties
 from scoresim.core.declare import Measure, Module, Params, Phase, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at, uniforms_at
-from scoresim.society.csr_kernels import BIT_CHUNK, bit_positions, set_bit
+from scoresim.society.csr_kernels import BIT_CHUNK, Csr, bit_positions, set_bit
 from scoresim.society.network import normalise_pairs
 
 
@@ -58,13 +57,16 @@ def friend_of_friend(
     return out
 
 
-@njit(cache=True, parallel=True)
-def _fading(indptr: Any, indices: Any, base: Any, rate: float) -> Any:
+@twin
+def _fading(csr: Csr, base: np.uint64, rate: float) -> NDArray[np.uint64]:
     """Bit set over tie entries: which ties fade this month.
 
     Tie u-v decides by the draw at the position of its (u < v) entry, ``uniform_at(base, p)``,
     made in the loop. Chunks of entries run in parallel, each following the rows it spans.
     """
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    indptr = csr.indptr
+    indices = csr.indices
     m = indices.size
     bits = np.zeros((m + 63) // 64, dtype=np.uint64)
     for c in prange((m + BIT_CHUNK - 1) // BIT_CHUNK):
@@ -113,9 +115,10 @@ class Friendship(Module):
         """Queue fading ties and new triadic ties."""
         net, t, n = ctx.network, ctx.t, ctx.n
         alive = ctx.people["alive"].astype(bool)
-        pos = bit_positions(
-            _fading(net.indptr, net.indices, ctx.stream("fade").base(t), self.pars.fade_rate)
-        )
+        csr = Csr(net.indptr, net.indices)
+        fading = _fading(n, csr, ctx.stream("fade").base(t), self.pars.fade_rate)
+        pos = bit_positions(fading, n)
+        del csr, fading
         fu = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each entry
         fv = net.indices[pos].astype(np.int64)
         net.cut(fu, fv)

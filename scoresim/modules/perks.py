@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numpy.typing import NDArray
 from pydantic import field_validator
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at
 from scoresim.modules.common import flag, living_adults
@@ -45,24 +46,75 @@ def gini_of_counts(values: NDArray[np.floating], counts: NDArray[np.integer]) ->
 _CHUNK = 1 << 16
 
 
-@njit(cache=True, parallel=True)
-def _grant(
-    score: Any,
-    adult: Any,
-    enrolled: Any,
-    listed: Any,
-    dissenter: Any,
-    speech: Any,
-    income: Any,
-    edges: Any,
-    thresholds: Any,
-    values: Any,
-    bits_out: Any,
-    value_out: Any,
-    offer_out: Any,
-    stake_out: Any,
-    gap_out: Any,
-) -> Any:
+F64 = NDArray[np.float64]
+F32 = NDArray[np.float32]
+
+
+class PerksConstants(NamedTuple):
+    """What the perks' kernels take of the parameters (:meth:`PerksParams.constants`).
+
+    Attributes:
+        thresholds: Score unlocking each perk, ascending.
+        values: Yearly value of each perk to its holder, USD.
+        loan_takeup: Chance a citizen takes the loan when first eligible.
+        loan_amount: The instant loan, USD.
+        instalment: Monthly repayment, USD.
+        missed_decay: Monthly retention of the missed-payment record.
+    """
+
+    thresholds: F64
+    values: F64
+    loan_takeup: float
+    loan_amount: float
+    instalment: float
+    missed_decay: float
+
+
+class GrantInputs(NamedTuple):
+    """What perks and access depend on (read only).
+
+    Attributes:
+        score: The score.
+        adult: Whether a living adult.
+        enrolled: Whether enrolled in the score.
+        listed: Whether on the blacklist.
+        dissenter: 1 for would-be dissenters.
+        speech_cost: Points one more opinion post would cost.
+        income: Yearly income, USD.
+        edges: This year's income quintile bounds (4 values).
+    """
+
+    score: NDArray[Any]
+    adult: NDArray[np.bool_]
+    enrolled: NDArray[np.bool_]
+    listed: NDArray[np.bool_]
+    dissenter: NDArray[np.uint8]
+    speech_cost: NDArray[Any]
+    income: NDArray[Any]
+    edges: F64
+
+
+class GrantOutputs(NamedTuple):
+    """What :func:`_grant` writes for each citizen (the module's states)."""
+
+    perks: NDArray[np.uint8]
+    value: F32
+    offer: F32
+    at_stake: F32
+    to_next: F32
+
+
+class Loans(NamedTuple):
+    """The instant loan's per-citizen state, updated in place by :func:`_loan`."""
+
+    taken: NDArray[np.uint8]
+    assets: F32
+    debt: F32
+    missed: F32
+
+
+@twin
+def _grant(x: GrantInputs, consts: PerksConstants, out: GrantOutputs) -> Any:
     """Grant perks and count access, in one pass over the citizens.
 
     Writes perks held, their value, the offer, the stake of one post and the gap to the next
@@ -70,6 +122,22 @@ def _grant(
     perk combination). Citizens are split into fixed chunks counted in parallel; the counts
     are integers, so their totals do not depend on the number of threads.
     """
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    score = x.score
+    adult = x.adult
+    enrolled = x.enrolled
+    listed = x.listed
+    dissenter = x.dissenter
+    speech = x.speech_cost
+    income = x.income
+    edges = x.edges
+    thresholds = consts.thresholds
+    values = consts.values
+    bits_out = out.perks
+    value_out = out.value
+    offer_out = out.offer
+    stake_out = out.at_stake
+    gap_out = out.to_next
     k_perks = thresholds.size
     chunks = (score.size + _CHUNK - 1) // _CHUNK
     group_n = np.zeros((chunks, 3))
@@ -126,22 +194,27 @@ def _grant(
     )
 
 
-@njit(cache=True, parallel=True)
+@twin
 def _loan(
-    bits: Any,
-    had: Any,
-    taken: Any,
-    assets: Any,
-    debt: Any,
-    missed: Any,
-    base: Any,
-    pars: Any,
-) -> Any:
+    bits: NDArray[np.uint8],
+    had: NDArray[np.bool_],
+    loans: Loans,
+    base: np.uint64,
+    c: PerksConstants,
+) -> tuple[int, int]:
     """The instant loan: taken on first reaching the 600 perk, repaid monthly from assets.
 
     Returns (loans taken, repayments missed) this month.
     """
-    takeup, amount, instalment, decay = pars[0], pars[1], pars[2], pars[3]
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    taken = loans.taken
+    assets = loans.assets
+    debt = loans.debt
+    missed = loans.missed
+    takeup = c.loan_takeup
+    amount = c.loan_amount
+    instalment = c.instalment
+    decay = c.missed_decay
     n_taken = 0
     n_missed = 0
     for i in prange(bits.size):
@@ -213,6 +286,17 @@ class PerksParams(Params):
         plausible=(0.9, 0.99),
         why="assumption: negative records fade over a few years",
     )
+
+    def constants(self) -> PerksConstants:
+        """The parameters as the perks' kernels take them."""
+        return PerksConstants(
+            thresholds=np.asarray(self.thresholds, dtype=np.float64),
+            values=np.asarray(self.values, dtype=np.float64),
+            loan_takeup=float(self.loan_takeup),
+            loan_amount=float(self.loan_amount),
+            instalment=float(self.loan_amount / self.loan_months),
+            missed_decay=float(self.missed_decay),
+        )
 
 
 @register
@@ -349,39 +433,38 @@ class Perks(Module):
             )
         edges = self._edges
         had_loan_perk = (people["perks"] & 1) == 1
-        counts = _grant(
-            ctx.read("score"),
-            adult,
-            flag(ctx, "enrolled"),
-            flag(ctx, "blacklisted"),
-            people["dissenter"],
-            ctx.read("speech_cost"),
-            income,
-            edges,
-            np.asarray(p.thresholds, dtype=np.float64),
-            np.asarray(p.values, dtype=np.float64),
-            people["perks"],
-            people["perk_value"],
-            people["perk_offer"],
-            people["perk_at_stake"],
-            people["points_to_next_perk"],
+        x = GrantInputs(
+            score=ctx.read("score"),
+            adult=adult,
+            enrolled=flag(ctx, "enrolled"),
+            listed=flag(ctx, "blacklisted"),
+            dissenter=people["dissenter"],
+            speech_cost=ctx.read("speech_cost"),
+            income=income,
+            edges=edges,
         )
+        out = GrantOutputs(
+            perks=people["perks"],
+            value=people["perk_value"],
+            offer=people["perk_offer"],
+            at_stake=people["perk_at_stake"],
+            to_next=people["points_to_next_perk"],
+        )
+        counts = _grant(ctx.n, x, p.constants(), out)
         loans = self._run_loan(ctx, had_loan_perk)
         self._measure(ctx, counts, loans)
 
     def _run_loan(self, ctx: Context, had_loan_perk: NDArray[np.bool_]) -> tuple[int, int]:
         """Run the instant loan; returns (loans taken, repayments missed) this month."""
         p, people = self.pars, ctx.people
-        taken, missed = _loan(
-            people["perks"],
-            had_loan_perk,
-            people["loan_taken"],
-            people["assets"],
-            people["debt"],
-            people["missed_payments"],
-            ctx.stream("loan").base(ctx.t),
-            np.array([p.loan_takeup, p.loan_amount, p.loan_amount / p.loan_months, p.missed_decay]),
+        loans = Loans(
+            taken=people["loan_taken"],
+            assets=people["assets"],
+            debt=people["debt"],
+            missed=people["missed_payments"],
         )
+        base = ctx.stream("loan").base(ctx.t)
+        taken, missed = _loan(ctx.n, people["perks"], had_loan_perk, loans, base, p.constants())
         return int(taken), int(missed)
 
     def _measure(self, ctx: Context, counts: Any, loans: tuple[int, int]) -> None:

@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at
 from scoresim.modules.common import ADULT_AGE, flag, living_adults
+
+
+class PurchasesConstants(NamedTuple):
+    """What :func:`_shop` takes of the parameters (:meth:`PurchasesParams.constants`)."""
+
+    gaming_window: float
+    gaming_rate: float
+    approved_rate: float
+    disfavoured_rate: float
+    memory: float
+    approved_price: float
+    adult_age: float
+
+
+class ShopInputs(NamedTuple):
+    """What each citizen's shopping depends on (read only).
+
+    Attributes:
+        adult: Whether a living adult.
+        enrolled: Whether enrolled in the score.
+        gap: Points below the next perk threshold.
+        age: Age in years.
+    """
+
+    adult: NDArray[np.bool_]
+    enrolled: NDArray[np.bool_]
+    gap: NDArray[Any]
+    age: NDArray[Any]
+
+
+class ShopState(NamedTuple):
+    """What shopping changes, in place: the lifestyle record, assets, months gamed."""
+
+    lifestyle: NDArray[np.float32]
+    assets: NDArray[np.float32]
+    gamed: NDArray[np.uint16]
+
+
+class ShopDraws(NamedTuple):
+    """Starts of this month's blocks of draws (``Stream.base``), one per decision."""
+
+    game: np.uint64
+    approved: np.uint64
+    disfavoured: np.uint64
 
 
 class PurchasesParams(Params):
@@ -65,6 +111,18 @@ class PurchasesParams(Params):
         why="a small appliance",
     )
 
+    def constants(self) -> PurchasesConstants:
+        """The parameters as :func:`_shop` takes them."""
+        return PurchasesConstants(
+            gaming_window=float(self.gaming_window),
+            gaming_rate=float(self.gaming_rate),
+            approved_rate=float(self.approved_rate),
+            disfavoured_rate=float(self.disfavoured_rate),
+            memory=float(self.memory),
+            approved_price=float(self.approved_price),
+            adult_age=float(ADULT_AGE),
+        )
+
 
 @register
 class Purchases(Module):
@@ -113,51 +171,47 @@ class Purchases(Module):
     def step(self, ctx: Context) -> None:
         """One month of shopping."""
         p, people, t = self.pars, ctx.people, ctx.t
-        approved, disfavoured, games = _shop(
-            living_adults(people),
-            flag(ctx, "enrolled"),
-            ctx.read("points_to_next_perk"),
-            people["age"],
-            people["lifestyle"],
-            people["assets"],
-            people["gamed"],
-            np.array(
-                [
-                    p.gaming_window,
-                    p.gaming_rate,
-                    p.approved_rate,
-                    p.disfavoured_rate,
-                    p.memory,
-                    p.approved_price,
-                    ADULT_AGE,
-                ]
-            ),
-            ctx.stream("game").base(t),
-            ctx.stream("approved").base(t),
-            ctx.stream("disfavoured").base(t),
+        x = ShopInputs(
+            adult=living_adults(people),
+            enrolled=flag(ctx, "enrolled"),
+            gap=ctx.read("points_to_next_perk"),
+            age=people["age"],
         )
+        state = ShopState(people["lifestyle"], people["assets"], people["gamed"])
+        draws = ShopDraws(
+            game=ctx.stream("game").base(t),
+            approved=ctx.stream("approved").base(t),
+            disfavoured=ctx.stream("disfavoured").base(t),
+        )
+        approved, disfavoured, games = _shop(ctx.n, x, state, p.constants(), draws)
         ctx.record("approved_purchases", float(approved))
         ctx.record("disfavoured_purchases", float(disfavoured))
         ctx.record("gaming_purchases", float(games))
 
 
-@njit(cache=True, parallel=True)
+@twin
 def _shop(
-    adult: Any,
-    enrolled: Any,
-    gap: Any,
-    age: Any,
-    lifestyle: Any,
-    assets: Any,
-    gamed: Any,
-    pars: Any,
-    base_game: Any,
-    base_approved: Any,
-    base_disfavoured: Any,
-) -> Any:
+    x: ShopInputs, state: ShopState, c: PurchasesConstants, draws: ShopDraws
+) -> tuple[int, int, int]:
     """Everyone's month of shopping in one parallel pass; returns the three counts."""
-    window, gaming_rate, approved_rate, disfavoured_rate = pars[0], pars[1], pars[2], pars[3]
-    memory, price, adult_age = pars[4], pars[5], pars[6]
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    adult = x.adult
+    enrolled = x.enrolled
+    gap = x.gap
+    age = x.age
+    lifestyle = state.lifestyle
+    assets = state.assets
+    gamed = state.gamed
+    window = c.gaming_window
+    gaming_rate = c.gaming_rate
+    approved_rate = c.approved_rate
+    disfavoured_rate = c.disfavoured_rate
+    memory = c.memory
+    price = c.approved_price
+    adult_age = c.adult_age
+    base_game = draws.game
+    base_approved = draws.approved
+    base_disfavoured = draws.disfavoured
     n_approved = 0
     n_disfavoured = 0
     n_games = 0

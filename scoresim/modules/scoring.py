@@ -9,7 +9,7 @@ published dimensions.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -17,10 +17,14 @@ from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE, flag
+from scoresim.society.csr_kernels import Csr
 from scoresim.society.people import OCCUPATIONS
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
+
+F32 = NDArray[np.float32]
 
 #: Identity-traits quality of each occupation in [0, 1] (stable, verifiable employment scores
 #: higher); an assumption, documented in docs/model.md.
@@ -90,11 +94,63 @@ def _bin_counts(scores: Any, lo: float, bins: int) -> Any:
     return counts
 
 
-@njit(cache=True, parallel=True)
-def _remember(
-    kind: Any, weights: Any, decay: Any, expire_after: int, mem: Any, since: Any, count: Any
-) -> None:
+class ScoringConstants(NamedTuple):
+    """What the score's kernels take of the parameters (:meth:`ScoringParams.constants`).
+
+    Attributes:
+        lo: Lowest score.
+        span: Highest minus lowest score.
+        factor: Scorecard points per unit of log-odds (``pdo / ln 2``).
+        offset: Scorecard points at log-odds 0.
+        penalty: Points lost per unit of one's own violation memory.
+        spillover_penalty: Points lost per unit of friends' summed violation memory.
+        spillover_cap: Most points friends can cost.
+        post_cost: Points one more opinion post would cost an enrolled citizen.
+        public: Whether enrolled citizens' scores can be looked up.
+        weights: Weight of each of the five components, in the order of COMPONENTS (credit
+            history, fulfilment, behaviour, identity, relationships), summing to 1 (unless
+            all are 0). An array, not five fields: the parallel loop runs faster from the
+            cache with one array than with five more scalars (37 against 41 ms at 1M
+            citizens).
+        violation_weights: Memory added by each violation kind (KIND_NONE first), float32.
+        decay: Monthly retention of violation memory, float32.
+        expire_after: Months after the last violation when memory is wiped (0: never).
+        identity: Identity-traits quality of each occupation code, in [0, 1].
+    """
+
+    lo: float
+    span: float
+    factor: float
+    offset: float
+    penalty: float
+    spillover_penalty: float
+    spillover_cap: float
+    post_cost: float
+    public: bool
+    weights: NDArray[np.float64]
+    violation_weights: F32
+    decay: np.float32
+    expire_after: int
+    identity: NDArray[np.float64]
+
+
+class ViolationMemory(NamedTuple):
+    """Each citizen's record of violations, updated in place by :func:`_remember`."""
+
+    memory: F32
+    months_since: NDArray[np.uint16]
+    violations: NDArray[np.uint16]
+
+
+@twin
+def _remember(kind: NDArray[np.uint8], rec: ViolationMemory, c: ScoringConstants) -> None:
     """Decay each citizen's violation memory and add this month's violation, if any."""
+    mem = rec.memory
+    since = rec.months_since
+    count = rec.violations
+    weights = c.violation_weights
+    decay = c.decay
+    expire_after = c.expire_after
     for i in prange(mem.size):
         added = weights[kind[i]]
         mem[i] = mem[i] * decay + added
@@ -111,35 +167,55 @@ COMPONENTS = ("credit_history", "fulfilment", "behaviour", "identity", "relation
 _IDENTITY = np.array([OCCUPATION_IDENTITY[o] for o in OCCUPATIONS])
 
 
-@njit(cache=True, parallel=True)
-def _compose(
-    indptr: Any,
-    indices: Any,
-    friends_view: Any,
-    mem: Any,
-    age: Any,
-    income: Any,
-    assets: Any,
-    missed: Any,
-    employed: Any,
-    lifestyle: Any,
-    occupation: Any,
-    identity: Any,
-    w: Any,
-    consts: Any,
-    score: Any,
-    enrolled: Any,
-    speech_cost: Any,
-    drag: Any,
-    score_public: Any,
-    c_hist: Any,
-    c_cap: Any,
-    c_beh: Any,
-    c_id: Any,
-    c_rel: Any,
-    penalty: Any,
-    spillover: Any,
-) -> None:
+class ScoreInputs(NamedTuple):
+    """What the score of each citizen is computed from (read only by :func:`_compose`).
+
+    Attributes:
+        friends_view: Per citizen, last month's score scaled to [0, 1] and this month's
+            violation memory, side by side (``(n, 2)`` float32: one cache line per friend).
+        memory: This month's violation memory.
+        age: Age in years.
+        income: Yearly income, USD.
+        assets: Assets, USD.
+        missed: Decaying count of missed loan repayments.
+        employed: Whether in work.
+        lifestyle: Decaying approved minus disfavoured purchases.
+        occupation: Occupation code.
+        enrolled: Whether enrolled in the score.
+        median_income: This month's median income of adults, USD (at least 1).
+    """
+
+    friends_view: F32
+    memory: F32
+    age: NDArray[Any]
+    income: F32
+    assets: F32
+    missed: NDArray[Any]
+    employed: NDArray[np.bool_]
+    lifestyle: NDArray[Any]
+    occupation: NDArray[Any]
+    enrolled: NDArray[np.bool_]
+    median_income: float
+
+
+class ScoreOutputs(NamedTuple):
+    """What :func:`_compose` writes for each citizen (the module's states, float32)."""
+
+    score: F32
+    credit_history: F32
+    fulfilment: F32
+    behaviour: F32
+    identity: F32
+    relationships: F32
+    penalty: F32
+    spillover: F32
+    speech_cost: F32
+    drag: F32
+    score_public: NDArray[np.uint8]
+
+
+@twin
+def _compose(csr: Csr, x: ScoreInputs, c: ScoringConstants, out: ScoreOutputs) -> None:
     """Each citizen's components, penalty, spillover and score, in one pass over the ties.
 
     Also what others see of the citizen next: the points a post would cost, the drag on each
@@ -147,12 +223,45 @@ def _compose(
 
     What a citizen needs of each friend (last month's scaled score for the relationships
     component, this month's violation memory for the spillover) sits side by side in
-    ``friends_view``: one cache line per friend, which halves the cache misses of the gather
-    at 10M citizens. It is only read, so rows are computed in parallel.
+    ``x.friends_view``: one cache line per friend, which halves the cache misses of the
+    gather at 10M citizens. It is only read, so rows are computed in parallel.
     """
-    lo, span, factor, offset = consts[0], consts[1], consts[2], consts[3]
-    median_income, pen, spill_pen, spill_cap = consts[4], consts[5], consts[6], consts[7]
-    post_cost, public = consts[8], consts[9] > 0
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    indptr = csr.indptr
+    indices = csr.indices
+    friends_view = x.friends_view
+    mem = x.memory
+    age = x.age
+    income = x.income
+    assets = x.assets
+    missed = x.missed
+    employed = x.employed
+    lifestyle = x.lifestyle
+    occupation = x.occupation
+    enrolled = x.enrolled
+    median_income = x.median_income
+    lo = c.lo
+    span = c.span
+    factor = c.factor
+    offset = c.offset
+    pen = c.penalty
+    spill_pen = c.spillover_penalty
+    spill_cap = c.spillover_cap
+    post_cost = c.post_cost
+    public = c.public
+    identity = c.identity
+    w = c.weights
+    score = out.score
+    c_hist = out.credit_history
+    c_cap = out.fulfilment
+    c_beh = out.behaviour
+    c_id = out.identity
+    c_rel = out.relationships
+    penalty = out.penalty
+    spillover = out.spillover
+    speech_cost = out.speech_cost
+    drag = out.drag
+    score_public = out.score_public
     last = indices.size - 1
     for i in prange(mem.size):
         rel = 0.0
@@ -170,10 +279,10 @@ def _compose(
         if not employed[i]:
             cap_lo -= 1.0
         h = min(max((offset + factor * hist_lo - lo) / span, 0.0), 1.0)
-        c = min(max((offset + factor * cap_lo - lo) / span, 0.0), 1.0)
+        k = min(max((offset + factor * cap_lo - lo) / span, 0.0), 1.0)
         b = 1.0 / (1.0 + np.exp(-lifestyle[i] / 2.0))
         d = 0.7 * identity[occupation[i]] + 0.3 * min(age[i], 60.0) / 60.0
-        parts = (w[0] * h, w[1] * c, w[2] * b, w[3] * d, w[4] * rel)
+        parts = (w[0] * h, w[1] * k, w[2] * b, w[3] * d, w[4] * rel)
         c_hist[i] = span * parts[0]
         c_cap[i] = span * parts[1]
         c_beh[i] = span * parts[2]
@@ -301,6 +410,40 @@ class ScoringParams(Params):
         why="the articles: anybody can check anyone's score",
     )
 
+    def constants(self) -> ScoringConstants:
+        """The parameters as the score's kernels take them."""
+        lo, hi = self.score_min, self.score_max
+        w = np.array(
+            [
+                self.w_credit_history,
+                self.w_fulfilment,
+                self.w_behaviour,
+                self.w_identity,
+                self.w_relationships,
+            ]
+        )
+        w = w / w.sum() if w.sum() > 0 else w
+        factor = self.pdo / np.log(2.0)
+        return ScoringConstants(
+            lo=float(lo),
+            span=float(hi - lo),
+            factor=float(factor),
+            offset=float(self.base_points - factor * np.log(self.base_odds)),
+            penalty=float(self.violation_penalty),
+            spillover_penalty=float(self.spillover_penalty),
+            spillover_cap=float(self.spillover_cap),
+            post_cost=float(self.violation_penalty * self.weight_opinion),
+            public=self.visibility == "public",
+            weights=w,
+            violation_weights=np.array(
+                [0.0, self.weight_opinion, self.weight_history, self.weight_news],
+                dtype=np.float32,
+            ),
+            decay=np.float32(self.violation_decay),
+            expire_after=int(self.expire_after),
+            identity=_IDENTITY,
+        )
+
 
 @register
 class Scoring(Module):
@@ -406,23 +549,13 @@ class Scoring(Module):
             ctx: The run.
             record: Whether to record the measures (not at initialisation).
         """
-        p, people, net = self.pars, ctx.people, ctx.network
-        lo, hi = p.score_min, p.score_max
-        span = hi - lo
+        p, people, net, n = self.pars, ctx.people, ctx.network, ctx.n
+        c = p.constants()
+        lo, hi, span = p.score_min, p.score_max, c.span
         kind = ctx.read("violation_kind")
-        weights = np.array(
-            [0.0, p.weight_opinion, p.weight_history, p.weight_news], dtype=np.float32
-        )
         mem = people["violation_memory"]
-        _remember(
-            kind,
-            weights,
-            np.float32(p.violation_decay),
-            p.expire_after,
-            mem,
-            people["months_since_violation"],
-            people["violations"],
-        )
+        rec = ViolationMemory(mem, people["months_since_violation"], people["violations"])
+        _remember(n, kind, rec, c)
 
         age = people["age"]
         adults_income = people["income"][age >= ADULT_AGE]
@@ -431,58 +564,43 @@ class Scoring(Module):
             if adults_income.size
             else 1.0
         )
-        w = np.array(
-            [p.w_credit_history, p.w_fulfilment, p.w_behaviour, p.w_identity, p.w_relationships]
-        )
-        w = w / w.sum() if w.sum() > 0 else w
-        factor = p.pdo / np.log(2.0)
-        consts = np.array(
-            [
-                lo,
-                span,
-                factor,
-                p.base_points - factor * np.log(p.base_odds),
-                median_income,
-                p.violation_penalty,
-                p.spillover_penalty,
-                p.spillover_cap,
-                p.violation_penalty * p.weight_opinion,
-                1.0 if p.visibility == "public" else 0.0,
-            ]
-        )
-        n = ctx.n
-        out = {k: people[f"score_{k}"] for k in (*COMPONENTS, "penalty", "spillover")}
         score = people["score"]
         friends_view = np.empty((n, 2), dtype=np.float32)
         np.subtract(score, lo, out=friends_view[:, 0])
         friends_view[:, 0] /= span
         friends_view[:, 1] = mem
+        x = ScoreInputs(
+            friends_view=friends_view,
+            memory=mem,
+            age=age,
+            income=people["income"],
+            assets=people["assets"],
+            missed=ctx.read("missed_payments"),
+            employed=flag(ctx, "employed"),
+            lifestyle=ctx.read("lifestyle"),
+            occupation=people["occupation"],
+            enrolled=flag(ctx, "enrolled"),
+            median_income=median_income,
+        )
+        out = ScoreOutputs(
+            score=score,
+            credit_history=people["score_credit_history"],
+            fulfilment=people["score_fulfilment"],
+            behaviour=people["score_behaviour"],
+            identity=people["score_identity"],
+            relationships=people["score_relationships"],
+            penalty=people["score_penalty"],
+            spillover=people["score_spillover"],
+            speech_cost=people["speech_cost"],
+            drag=people["drag"],
+            score_public=people["score_public"],
+        )
         # Each row reads only friends_view and writes its own entries: the score is
         # updated in place.
-        _compose(
-            net.indptr,
-            net.indices,
-            friends_view,
-            mem,
-            age,
-            people["income"],
-            people["assets"],
-            ctx.read("missed_payments"),
-            flag(ctx, "employed"),
-            ctx.read("lifestyle"),
-            people["occupation"],
-            _IDENTITY,
-            w,
-            consts,
-            score,
-            flag(ctx, "enrolled"),
-            people["speech_cost"],
-            people["drag"],
-            people["score_public"],
-            *out.values(),
-        )
-        del friends_view
-        spill = out["spillover"]
+        csr = Csr(net.indptr, net.indices)
+        _compose(n, csr, x, c, out)
+        del friends_view, x
+        spill = out.spillover
 
         if not record:
             return

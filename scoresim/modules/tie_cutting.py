@@ -2,20 +2,72 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+from numpy.typing import NDArray
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at, uniforms_at
 from scoresim.modules.common import flag, living_adults
 from scoresim.modules.friendship import friend_of_friend
-from scoresim.society.csr_kernels import BIT_CHUNK, bit_positions, set_bit
+from scoresim.society.csr_kernels import BIT_CHUNK, Csr, bit_positions, set_bit
 from scoresim.society.network import normalise_pairs
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
+
+F32 = NDArray[np.float32]
+
+
+class TieCuttingConstants(NamedTuple):
+    """What the cutting kernels take of the parameters (:meth:`TieCuttingParams.constants`).
+
+    Attributes:
+        shun_rate: Monthly chance of cutting a friend on the public blacklist.
+        drag_rate: Monthly chance of cutting a friend per point the friend visibly costs.
+        status_rate: Monthly chance of cutting a friend per 100 points of visibly lower score.
+        max_cut: Cap on the monthly chance of cutting one tie.
+    """
+
+    shun_rate: float
+    drag_rate: float
+    status_rate: float
+    max_cut: float
+
+
+class Visible(NamedTuple):
+    """What friends can see of each citizen (read only).
+
+    Attributes:
+        listed_publicly: 1 while on a public blacklist.
+        score_public: 1 if the score can be looked up.
+        drag: Points the citizen's violations cost each friend.
+        score: The score.
+    """
+
+    listed_publicly: NDArray[np.uint8]
+    score_public: NDArray[np.uint8]
+    drag: F32
+    score: F32
+
+
+class Weighed(NamedTuple):
+    """What each citizen weighs of friends (:func:`_seen_by_friends`) and whether they care.
+
+    Attributes:
+        cares: Whether the citizen protects a score (a living, enrolled adult).
+        score: The citizen's own score.
+        fixed: The part of a friend's cut chance from listing and visible drag.
+        seen_score: The friend's score if visible, else NaN.
+    """
+
+    cares: NDArray[np.bool_]
+    score: F32
+    fixed: F32
+    seen_score: F32
 
 
 class TieCuttingParams(Params):
@@ -61,17 +113,31 @@ class TieCuttingParams(Params):
         why="assumption: people replace lost company",
     )
 
+    def constants(self) -> TieCuttingConstants:
+        """The parameters as the cutting kernels take them."""
+        return TieCuttingConstants(
+            shun_rate=float(self.shun_rate),
+            drag_rate=float(self.cut_rate / 10.0),
+            status_rate=float(self.status_rate),
+            max_cut=float(self.max_cut),
+        )
 
-@njit(cache=True, parallel=True)
-def _seen_by_friends(
-    listed: Any, public: Any, drag: Any, score: Any, shun_rate: float, drag_rate: float
-) -> tuple[Any, Any]:
+
+@twin
+def _seen_by_friends(v: Visible, c: TieCuttingConstants) -> tuple[F32, F32]:
     """What friends weigh of each citizen, without float64 temporaries of n values.
 
     Returns:
         (the part of a friend's cut chance from listing and visible drag, the score if
         visible else NaN), both float32.
     """
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    listed = v.listed_publicly
+    public = v.score_public
+    drag = v.drag
+    score = v.score
+    shun_rate = c.shun_rate
+    drag_rate = c.drag_rate
     n = score.size
     fixed = np.empty(n, dtype=np.float32)
     seen = np.empty(n, dtype=np.float32)
@@ -82,26 +148,25 @@ def _seen_by_friends(
     return fixed, seen
 
 
-@njit(cache=True, parallel=True)
-def _cuts(
-    indptr: Any,
-    indices: Any,
-    cares: Any,
-    fixed: Any,
-    seen_score: Any,
-    score: Any,
-    base: Any,
-    rates: Any,
-) -> Any:
+@twin
+def _cuts(csr: Csr, w: Weighed, base: np.uint64, consts: TieCuttingConstants) -> NDArray[np.uint64]:
     """Bit set over directed tie entries i->j: whether i cuts j this month.
 
-    ``fixed[j]`` is the part of the chance that depends on j alone (visible drag, public
-    listing) and ``seen_score[j]`` j's score if visible, else NaN; two gathers per tie
+    ``w.fixed[j]`` is the part of the chance that depends on j alone (visible drag, public
+    listing) and ``w.seen_score[j]`` j's score if visible, else NaN; two gathers per tie
     instead of four. The draw of tie position ``p`` is ``uniform_at(base, p)``, made where
     it is used. Chunks of entries run in parallel, each following the rows it spans; a bit
     set is an eighth of a byte mask, at 100M citizens 125 MB instead of 1 GB.
     """
-    status_rate, max_cut = rates[0], rates[1]
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    indptr = csr.indptr
+    indices = csr.indices
+    cares = w.cares
+    score = w.score
+    fixed = w.fixed
+    seen_score = w.seen_score
+    status_rate = consts.status_rate
+    max_cut = consts.max_cut
     m = indices.size
     bits = np.zeros((m + 63) // 64, dtype=np.uint64)
     last = m - 1
@@ -182,25 +247,20 @@ class TieCutting(Module):
         p, people, net, t, n = self.pars, ctx.people, ctx.network, ctx.t, ctx.n
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(ctx, "enrolled")
-        fixed, seen_score = _seen_by_friends(
-            ctx.read("listed_publicly"),
-            ctx.read("score_public"),
-            ctx.read("drag"),
-            ctx.read("score"),
-            p.shun_rate,
-            p.cut_rate / 10.0,
+        c = p.constants()
+        score = ctx.read("score")
+        visible = Visible(
+            listed_publicly=ctx.read("listed_publicly"),
+            score_public=ctx.read("score_public"),
+            drag=ctx.read("drag"),
+            score=score,
         )
-        cut = _cuts(
-            net.indptr,
-            net.indices,
-            cares,
-            fixed,
-            seen_score,
-            ctx.read("score"),
-            ctx.stream("cut").base(t),
-            np.array([p.status_rate, p.max_cut]),
-        )
-        pos = bit_positions(cut)
+        fixed, seen_score = _seen_by_friends(n, visible, c)
+        csr = Csr(net.indptr, net.indices)
+        weighed = Weighed(cares=cares, score=score, fixed=fixed, seen_score=seen_score)
+        cut = _cuts(n, csr, weighed, ctx.stream("cut").base(t), c)
+        del weighed, fixed, seen_score
+        pos = bit_positions(cut, n)
         src = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each cut
         dst = net.indices[pos].astype(np.int64)
         cu, cv = normalise_pairs(src, dst, n)

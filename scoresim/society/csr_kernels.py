@@ -5,13 +5,43 @@ Rows are kept sorted so that membership tests are binary searches and rebuilds a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from scoresim.core.kernels import twin
+
 I64 = NDArray[np.int64]
 I32 = NDArray[np.int32]
+
+
+class Csr(NamedTuple):
+    """The symmetric adjacency as kernels take it.
+
+    Attributes:
+        indptr: Row pointers, length ``n + 1``.
+        indices: Neighbour ids, row after row, sorted within each row.
+    """
+
+    indptr: I64
+    indices: I32
+
+
+class Edits(NamedTuple):
+    """A batch of tie edits in CSR terms (:meth:`Network.commit` builds it).
+
+    Attributes:
+        cut_pos: Ascending positions in ``indices`` of the entries to remove.
+        add_src: Rows of the new entries, ascending.
+        add_dst: Their neighbours, ascending within each row.
+    """
+
+    cut_pos: I64
+    add_src: I64
+    add_dst: I64
 
 
 @njit(cache=True)
@@ -88,12 +118,10 @@ def _find(indices: I32, lo: int, hi: int, x: int) -> int:
     return -1
 
 
-@njit(cache=True, parallel=True)
-def cut_positions(indptr: I64, indices: I32, a: I64, b: I64) -> I64:
-    """Positions in ``indices`` of both directed entries of each existing tie ``(a[k], b[k])``.
-
-    The pairs must be unique (missing ties are skipped). Returns the positions ascending.
-    """
+@twin
+def _cut_positions(csr: Csr, a: I64, b: I64) -> I64:
+    indptr = csr.indptr
+    indices = csr.indices
     pos = np.empty(2 * a.size, dtype=np.int64)
     for k in prange(a.size):
         x = a[k]
@@ -105,9 +133,18 @@ def cut_positions(indptr: I64, indices: I32, a: I64, b: I64) -> I64:
     return pos[np.searchsorted(pos, 0) :].copy()  # the missing ties' -1s sort first
 
 
-@njit(cache=True, parallel=True)
-def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
-    """For each pair, whether the tie ``(a[k], b[k])`` is absent from the network."""
+def cut_positions(csr: Csr, a: I64, b: I64) -> I64:
+    """Positions in ``indices`` of both directed entries of each existing tie ``(a[k], b[k])``.
+
+    The pairs must be unique (missing ties are skipped). Returns the positions ascending.
+    """
+    return _cut_positions(csr.indptr.size - 1, csr, a, b)
+
+
+@twin
+def _absent(csr: Csr, a: I64, b: I64) -> NDArray[np.bool_]:
+    indptr = csr.indptr
+    indices = csr.indices
     out = np.empty(a.size, dtype=np.bool_)
     for k in prange(a.size):
         x = a[k]
@@ -115,13 +152,20 @@ def absent(indptr: I64, indices: I32, a: I64, b: I64) -> NDArray[np.bool_]:
     return out
 
 
-@njit(cache=True)
-def plan_edits(indptr: I64, cut_pos: I64, add_src: I64) -> tuple[I64, int, bool]:
-    """Row pointers after removing entries ``cut_pos`` and adding entries owned by ``add_src``.
+def absent(csr: Csr, a: I64, b: I64) -> NDArray[np.bool_]:
+    """For each pair, whether the tie ``(a[k], b[k])`` is absent from the network."""
+    return _absent(csr.indptr.size - 1, csr, a, b)
 
-    Both inputs ascending. Returns (new row pointers, longest new row, whether more entries
-    move right than left: then :func:`apply_edits` works from the end).
+
+@njit(cache=True)
+def plan_edits(indptr: I64, edits: Edits) -> tuple[I64, int, bool]:
+    """Row pointers after removing the entries ``edits.cut_pos`` and adding the new ones.
+
+    Returns (new row pointers, longest new row, whether more entries move right than left:
+    then :func:`apply_edits` works from the end).
     """
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
     n = indptr.size - 1
     new_ptr = np.empty(n + 1, dtype=np.int64)
     new_ptr[0] = 0
@@ -152,10 +196,8 @@ def _read_row(
     indptr: I64,
     buf: I32,
     i: int,
-    cut_pos: I64,
+    edits: Edits,
     c: int,
-    add_src: I64,
-    add_dst: I64,
     q: int,
     ring: I32,
     at: int,
@@ -163,10 +205,13 @@ def _read_row(
 ) -> int:
     """Write row ``i`` as edited into ``ring`` at ``at`` and return its length.
 
-    ``c`` and ``q`` index the row's first cut position and first new entry; cut entries are
-    skipped and new ones merged in order. Positions wrap with ``mask`` (the ring's size, a
-    power of two, minus one; -1 writes linearly).
+    ``c`` and ``q`` index the row's first cut position and first new entry in ``edits``;
+    cut entries are skipped and new ones merged in order. Positions wrap with ``mask`` (the
+    ring's size, a power of two, minus one; -1 writes linearly).
     """
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
+    add_dst = edits.add_dst
     p = indptr[i]
     end = indptr[i + 1]
     w = 0
@@ -204,21 +249,15 @@ def _ring(longest: int, moved: int) -> I32:
 
 @njit(cache=True)
 def _apply_forward(
-    indptr: I64,
-    new_ptr: I64,
-    buf: I32,
-    cut_pos: I64,
-    add_src: I64,
-    add_dst: I64,
-    longest: int,
-    lo: int,
-    hi: int,
+    indptr: I64, new_ptr: I64, buf: I32, edits: Edits, longest: int, lo: int, hi: int
 ) -> None:
     """Edit rows ``[lo, hi)`` in place, writing them first to last.
 
     Reads no row outside the range: the caller has saved any such row whose old entries a
     write here may cover.
     """
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
     moved = 0  # the most a row here moves right, against the working direction
     for i in range(lo, hi + 1):
         moved = max(moved, new_ptr[i] - indptr[i])
@@ -248,8 +287,8 @@ def _apply_forward(
                         buf[j + shift] = buf[j]
                 i = k = edited
                 continue
-            c_end, q_end = _row_edits_after(indptr, cut_pos, c, add_src, q, i)
-            _read_row(indptr, buf, i, cut_pos, c, add_src, add_dst, q, ring, 0, mask)
+            c_end, q_end = _row_edits_after(indptr, edits, c, q, i)
+            _read_row(indptr, buf, i, edits, c, q, ring, 0, mask)
             for j in range(stop - start):
                 buf[start + j] = ring[j]
             c, q = c_end, q_end
@@ -259,10 +298,8 @@ def _apply_forward(
         while k < hi and (k <= i or indptr[k] < stop):
             if size + new_ptr[k + 1] - new_ptr[k] > ring.size:
                 raise RuntimeError("apply_edits: ring buffer overflow")
-            c_end, q_end = _row_edits_after(indptr, cut_pos, c, add_src, q, k)
-            size += _read_row(
-                indptr, buf, k, cut_pos, c, add_src, add_dst, q, ring, head + size, mask
-            )
+            c_end, q_end = _row_edits_after(indptr, edits, c, q, k)
+            size += _read_row(indptr, buf, k, edits, c, q, ring, head + size, mask)
             c, q = c_end, q_end
             k += 1
         for j in range(stop - start):
@@ -274,17 +311,11 @@ def _apply_forward(
 
 @njit(cache=True)
 def _apply_backward(
-    indptr: I64,
-    new_ptr: I64,
-    buf: I32,
-    cut_pos: I64,
-    add_src: I64,
-    add_dst: I64,
-    longest: int,
-    lo: int,
-    hi: int,
+    indptr: I64, new_ptr: I64, buf: I32, edits: Edits, longest: int, lo: int, hi: int
 ) -> None:
     """Edit rows ``[lo, hi)`` in place, writing them last to first (mirror of the above)."""
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
     moved = 0  # the most a row here moves left, against the working direction
     for i in range(lo, hi + 1):
         moved = max(moved, indptr[i] - new_ptr[i])
@@ -313,8 +344,8 @@ def _apply_backward(
                         buf[j + shift] = buf[j]
                 i = k = edited
                 continue
-            c0, q0 = _row_edits_before(indptr, cut_pos, c, add_src, q, i)
-            _read_row(indptr, buf, i, cut_pos, c0, add_src, add_dst, q0, ring, 0, mask)
+            c0, q0 = _row_edits_before(indptr, edits, c, q, i)
+            _read_row(indptr, buf, i, edits, c0, q0, ring, 0, mask)
             for j in range(stop - start):
                 buf[start + j] = ring[j]
             c, q = c0, q0
@@ -324,10 +355,8 @@ def _apply_backward(
         while k >= lo and (k >= i or indptr[k + 1] > start):
             if size + new_ptr[k + 1] - new_ptr[k] > ring.size:
                 raise RuntimeError("apply_edits: ring buffer overflow")
-            c0, q0 = _row_edits_before(indptr, cut_pos, c, add_src, q, k)
-            size += _read_row(
-                indptr, buf, k, cut_pos, c0, add_src, add_dst, q0, ring, head + size, mask
-            )
+            c0, q0 = _row_edits_before(indptr, edits, c, q, k)
+            size += _read_row(indptr, buf, k, edits, c0, q0, ring, head + size, mask)
             c, q = c0, q0
             k -= 1
         for j in range(stop - start):
@@ -338,10 +367,10 @@ def _apply_backward(
 
 
 @njit(cache=True, inline="always")
-def _row_edits_after(
-    indptr: I64, cut_pos: I64, c: int, add_src: I64, q: int, i: int
-) -> tuple[int, int]:
+def _row_edits_after(indptr: I64, edits: Edits, c: int, q: int, i: int) -> tuple[int, int]:
     """Given row ``i``'s first cut ``c`` and first new entry ``q``, those of row ``i + 1``."""
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
     while c < cut_pos.size and cut_pos[c] < indptr[i + 1]:
         c += 1
     while q < add_src.size and add_src[q] == i:
@@ -350,10 +379,10 @@ def _row_edits_after(
 
 
 @njit(cache=True, inline="always")
-def _row_edits_before(
-    indptr: I64, cut_pos: I64, c: int, add_src: I64, q: int, i: int
-) -> tuple[int, int]:
+def _row_edits_before(indptr: I64, edits: Edits, c: int, q: int, i: int) -> tuple[int, int]:
     """Given the first cut ``c`` and new entry ``q`` after row ``i``, row ``i``'s first ones."""
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
     while c > 0 and cut_pos[c - 1] >= indptr[i]:
         c -= 1
     while q > 0 and add_src[q - 1] == i:
@@ -391,18 +420,12 @@ def _block_zones(indptr: I64, new_ptr: I64, blocks: int) -> tuple[I64, I64, I64]
     return bounds, heads, tails
 
 
-@njit(cache=True, parallel=True)
+@twin
 def _apply_blocks(
-    indptr: I64,
-    new_ptr: I64,
-    buf: I32,
-    cut_pos: I64,
-    add_src: I64,
-    add_dst: I64,
-    longest: int,
-    backward: bool,
-    blocks: int,
+    indptr: I64, new_ptr: I64, buf: I32, edits: Edits, longest: int, backward: bool, blocks: int
 ) -> None:
+    cut_pos = edits.cut_pos
+    add_src = edits.add_src
     bounds, heads, tails = _block_zones(indptr, new_ptr, blocks)
     # Zone 2b: block b's head rows; zone 2b + 1: its tail rows.
     first = np.empty(2 * blocks, dtype=np.int64)
@@ -421,19 +444,15 @@ def _apply_blocks(
         q = int(np.searchsorted(add_src, first[z]))
         at = offset[z]
         for k in range(first[z], last[z]):
-            c_end, q_end = _row_edits_after(indptr, cut_pos, c, add_src, q, k)
-            at += _read_row(indptr, buf, k, cut_pos, c, add_src, add_dst, q, saved, at, no_wrap)
+            c_end, q_end = _row_edits_after(indptr, edits, c, q, k)
+            at += _read_row(indptr, buf, k, edits, c, q, saved, at, no_wrap)
             c, q = c_end, q_end
     for b in prange(blocks):  # 2: the interiors, each on its own
         if heads[b] < tails[b]:
             if backward:
-                _apply_backward(
-                    indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, heads[b], tails[b]
-                )
+                _apply_backward(indptr, new_ptr, buf, edits, longest, heads[b], tails[b])
             else:
-                _apply_forward(
-                    indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, heads[b], tails[b]
-                )
+                _apply_forward(indptr, new_ptr, buf, edits, longest, heads[b], tails[b])
     for z in prange(2 * blocks):  # 3: the zones' rows to their new places
         dest = new_ptr[first[z]]
         for j in range(offset[z + 1] - offset[z]):
@@ -449,9 +468,7 @@ def apply_edits(
     indptr: I64,
     new_ptr: I64,
     buf: I32,
-    cut_pos: I64,
-    add_src: I64,
-    add_dst: I64,
+    edits: Edits,
     longest: int,
     backward: bool,
     blocks: int | None = None,
@@ -470,9 +487,7 @@ def apply_edits(
         indptr: Row pointers (overwritten with ``new_ptr``).
         new_ptr: Row pointers after the edits (:func:`plan_edits`).
         buf: Neighbour ids, rows sorted; at least as long as the old and the new entries.
-        cut_pos: Ascending positions of the entries to remove.
-        add_src: Rows of the new entries, ascending.
-        add_dst: Their neighbours, ascending within each row.
+        edits: The entries to remove and to add.
         longest: Longest row after the edits.
         backward: Work from the end (see :func:`plan_edits`).
         blocks: Blocks edited in parallel (default: one below PARALLEL_EDITS_FROM entries,
@@ -484,10 +499,10 @@ def apply_edits(
     if blocks == 1:
         n = indptr.size - 1
         run = _apply_backward if backward else _apply_forward
-        run(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, 0, n)
+        run(indptr, new_ptr, buf, edits, longest, 0, n)
         indptr[:] = new_ptr
     else:
-        _apply_blocks(indptr, new_ptr, buf, cut_pos, add_src, add_dst, longest, backward, blocks)
+        _apply_blocks(indptr.size - 1, indptr, new_ptr, buf, edits, longest, backward, blocks)
 
 
 #: Tie entries per chunk for kernels that mark entries in a bit set: a multiple of 64, so
@@ -501,9 +516,8 @@ def set_bit(bits: NDArray[np.uint64], p: int) -> None:
     bits[p >> 6] |= np.uint64(1) << np.uint64(p & 63)
 
 
-@njit(cache=True, parallel=True)
-def bit_positions(bits: NDArray[np.uint64]) -> I64:
-    """Positions of the set bits, ascending (counted per chunk, then written in parallel)."""
+@twin
+def _bit_positions(bits: NDArray[np.uint64]) -> I64:
     words = BIT_CHUNK // 64
     chunks = (bits.size + words - 1) // words
     start = np.zeros(chunks + 1, dtype=np.int64)
@@ -530,3 +544,14 @@ def bit_positions(bits: NDArray[np.uint64]) -> I64:
                 x >>= np.uint64(1)
                 b += 1
     return out
+
+
+def bit_positions(bits: NDArray[np.uint64], size: int | None = None) -> I64:
+    """Positions of the set bits, ascending (counted per chunk, then written in parallel).
+
+    Args:
+        bits: The bit set, 64 entries a word.
+        size: Citizens of the society the bits are about, which picks the serial or the
+            parallel kernel (``scoresim.core.kernels``); by default, one per bit.
+    """
+    return _bit_positions(64 * bits.size if size is None else size, bits)

@@ -13,6 +13,8 @@ from numba import njit, prange
 from numpy.typing import NDArray
 
 from scoresim.core.context import Ties
+from scoresim.core.kernels import twin
+from scoresim.society.csr_kernels import Csr
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 __all__ = [
@@ -24,8 +26,10 @@ __all__ = [
 ]
 
 
-@njit(cache=True, parallel=True)
-def _sum(indptr: Any, indices: Any, values: Any) -> Any:
+@twin
+def _sum(csr: Csr, values: NDArray[Any]) -> NDArray[np.float64]:
+    indptr = csr.indptr
+    indices = csr.indices
     n = indptr.size - 1
     out = np.zeros(n, dtype=np.float64)
     last = indices.size - 1
@@ -40,7 +44,8 @@ def _sum(indptr: Any, indices: Any, values: Any) -> Any:
 
 def neighbour_sum(net: Ties, values: NDArray[Any]) -> NDArray[np.float64]:
     """For each node, the sum of ``values`` over its neighbours."""
-    return np.asarray(_sum(net.indptr, net.indices, values), dtype=np.float64)
+    csr = Csr(net.indptr, net.indices)
+    return np.asarray(_sum(net.n, csr, values), dtype=np.float64)
 
 
 @njit(cache=True)
@@ -52,7 +57,9 @@ def _find_root(parent: Any, x: int) -> int:
 
 
 @njit(cache=True)
-def _components(indptr: Any, indices: Any) -> Any:
+def _components(csr: Csr) -> NDArray[np.int32]:
+    indptr = csr.indptr
+    indices = csr.indices
     n = indptr.size - 1
     parent = np.arange(n, dtype=np.int32)  # ids fit: the CSR stores them as int32 too
     for i in range(n):
@@ -73,7 +80,7 @@ def _components(indptr: Any, indices: Any) -> Any:
 
 def component_labels(net: Ties) -> NDArray[np.int32]:
     """Connected-component label of each node (the smallest id in its component)."""
-    return np.asarray(_components(net.indptr, net.indices))
+    return np.asarray(_components(Csr(net.indptr, net.indices)))
 
 
 @njit(cache=True)
@@ -97,12 +104,8 @@ def largest_component(net: Ties, keep: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return np.asarray(_in_largest(component_labels(net), keep))
 
 
-@njit(cache=True, parallel=True)
-def degree_sums(indptr: Any, alive: Any, marked: Any) -> Any:
-    """Integer totals over the living: (count, ties, isolated, marked count, marked ties).
-
-    One pass and no n-sized temporaries; integer sums, so the same whatever the threads.
-    """
+@twin
+def _degree_sums(indptr: Any, alive: Any, marked: Any) -> Any:
     count = 0
     ties = 0
     isolated = 0
@@ -120,8 +123,20 @@ def degree_sums(indptr: Any, alive: Any, marked: Any) -> Any:
     return np.array([count, ties, isolated, m_count, m_ties], dtype=np.int64)
 
 
+def degree_sums(
+    indptr: NDArray[np.int64], alive: NDArray[Any], marked: NDArray[Any]
+) -> NDArray[np.int64]:
+    """Integer totals over the living: (count, ties, isolated, marked count, marked ties).
+
+    One pass and no n-sized temporaries; integer sums, so the same whatever the threads.
+    """
+    return np.asarray(_degree_sums(indptr.size - 1, indptr, alive, marked), dtype=np.int64)
+
+
 @njit(cache=True)
-def _tie_moments(indptr: Any, indices: Any, values: Any, keep: Any) -> Any:
+def _tie_moments(csr: Csr, values: Any, keep: Any) -> Any:
+    indptr = csr.indptr
+    indices = csr.indices
     out = np.zeros(6)  # count, sum a, sum b, sum a^2, sum b^2, sum ab
     for i in range(indptr.size - 1):
         if not keep[i]:
@@ -142,7 +157,7 @@ def _tie_moments(indptr: Any, indices: Any, values: Any, keep: Any) -> Any:
 
 def tie_correlation(net: Ties, values: NDArray[Any], keep: NDArray[np.bool_]) -> float:
     """Pearson correlation of ``values`` across the two ends of ties between kept nodes."""
-    n, sa, sb, saa, sbb, sab = _tie_moments(net.indptr, net.indices, values, keep)
+    n, sa, sb, saa, sbb, sab = _tie_moments(Csr(net.indptr, net.indices), values, keep)
     if n < 3:
         return float("nan")
     cov = sab / n - (sa / n) * (sb / n)

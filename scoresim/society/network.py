@@ -152,7 +152,7 @@ class Network:
         """Whether each tie ``(a[k], b[k])`` exists."""
         a64 = np.asarray(a, dtype=np.int64)
         b64 = np.asarray(b, dtype=np.int64)
-        return ~kern.absent(self.indptr, self.indices, a64, b64)
+        return ~kern.absent(kern.Csr(self.indptr, self.indices), a64, b64)
 
     def grow(self, count: int) -> None:
         """Append ``count`` isolated nodes (newborn citizens)."""
@@ -202,20 +202,20 @@ class Network:
                 raise IndexError(f"tie edit names a node outside [0, {self.n})")
         cu, cv = normalise_pairs(ca, cb, self.n)
         au, av = normalise_pairs(aa, ab, self.n)
-        new = kern.absent(self.indptr, self.indices, au, av)
+        csr = kern.Csr(self.indptr, self.indices)
+        new = kern.absent(csr, au, av)
         au, av = au[new], av[new]
-        cut_pos = kern.cut_positions(self.indptr, self.indices, cu, cv)
+        cut_pos = kern.cut_positions(csr, cu, cv)
         src = np.concatenate([au, av])
         dst = np.concatenate([av, au])
         order = np.lexsort((dst, src))
-        src, dst = src[order], dst[order]
-        new_ptr, longest, mostly_right = kern.plan_edits(self.indptr, cut_pos, src)
+        edits = kern.Edits(cut_pos, src[order], dst[order])
+        del csr  # its view of the entries is stale once the buffer is resized
+        new_ptr, longest, mostly_right = kern.plan_edits(self.indptr, edits)
         if new_ptr[-1] > self._buf.size:
             self._reserve(int(new_ptr[-1]))
         backward = mostly_right if backward is None else backward
-        kern.apply_edits(
-            self.indptr, new_ptr, self._buf, cut_pos, src, dst, longest, backward, blocks
-        )
+        kern.apply_edits(self.indptr, new_ptr, self._buf, edits, longest, backward, blocks)
         self._sources = None
         cut, added = cut_pos.size // 2, int(au.size)
         self.cut_total += cut
