@@ -5,8 +5,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 from scoresim import Scenario, Simulation, parse_scenario
+from scoresim.society import Network
 
 BASE_MODULES: dict[str, dict[str, Any]] = {
     "economy": {},
@@ -75,3 +77,24 @@ steps = 12
 "modules.scoring.violation_penalty" = { low = 0, high = 40 }
 "modules.expression.fear" = { low = 0.0, high = 4.0 }
 """
+
+
+pairs = st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)), max_size=60)
+
+
+def as_set(net: Network) -> set[tuple[int, int]]:
+    """Every tie once, as a set of (u, v) with u < v."""
+    u, v = net.pairs()
+    return set(zip(u.tolist(), v.tolist(), strict=True))
+
+
+def check_csr(net: Network) -> None:
+    """Symmetric, sorted rows, no self-ties, no duplicates."""
+    src = net.sources()
+    dst = net.indices.astype(np.int64)
+    assert np.all(dst != src)
+    same_row = src[1:] == src[:-1]
+    assert np.all(np.diff(dst)[same_row] > 0)
+    fwd = np.sort(src * net.n + dst)
+    back = np.sort(dst * net.n + src)
+    assert np.array_equal(fwd, back)

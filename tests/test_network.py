@@ -5,29 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoresim import parse_scenario
-from scoresim.core.rng import Streams
-from scoresim.society import Network, build_society
-
-
-def as_set(net: Network) -> set[tuple[int, int]]:
-    u, v = net.pairs()
-    return set(zip(u.tolist(), v.tolist(), strict=True))
-
-
-def check_csr(net: Network) -> None:
-    """Symmetric, sorted rows, no self-ties, no duplicates."""
-    src = net.sources()
-    dst = net.indices.astype(np.int64)
-    assert np.all(dst != src)
-    same_row = src[1:] == src[:-1]
-    assert np.all(np.diff(dst)[same_row] > 0)
-    fwd = np.sort(src * net.n + dst)
-    back = np.sort(dst * net.n + src)
-    assert np.array_equal(fwd, back)
-
-
-pairs = st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)), max_size=60)
+from scoresim.society import Network
+from tests.conftest import as_set, check_csr, pairs
 
 
 @settings(max_examples=150, deadline=None)
@@ -85,89 +64,6 @@ def test_grow_adds_isolated_nodes() -> None:
     net.add(np.array([4]), np.array([0]))
     net.commit()
     assert net.neighbours(4).tolist() == [0]
-
-
-def build(n: int, **network):
-    sc = parse_scenario({"society": {"agents": n, "network": network}})
-    return build_society(sc.society, Streams(9))
-
-
-def test_synthetic_network_has_target_degree_mix_and_heavy_tail() -> None:
-    soc = build(20_000, mean_degree=12, within_share=0.7, community_size=80)
-    net = soc.network
-    check_csr(net)
-    deg = net.degree()
-    assert abs(deg.mean() - 12) / 12 < 0.02
-    community = soc.people["community"]
-    src = net.sources()
-    within = np.mean(community[src] == community[net.indices])
-    assert abs(within - 0.7) < 0.03
-    # Heavy tail: the top 1% hold far more than 1% of ties; the maximum is many times the mean.
-    top = np.sort(deg)[-len(deg) // 100 :]
-    assert top.sum() / deg.sum() > 0.04
-    assert deg.max() > 8 * deg.mean()
-    # Community order: ids of a community are contiguous.
-    assert np.all(np.diff(community) >= 0)
-
-
-def test_community_order_keeps_neighbours_close() -> None:
-    soc = build(50_000, within_share=0.8, community_size=100)
-    net = soc.network
-    gap = np.abs(net.indices.astype(np.int64) - net.sources())
-    # Most ties sit within a few communities' span, against ~n/3 for a random numbering.
-    assert np.median(gap) < 200
-
-
-def test_build_is_deterministic_per_seed() -> None:
-    a = build(3000)
-    b = build(3000)
-    assert np.array_equal(a.network.indices, b.network.indices)
-    for name in a.people:
-        assert np.array_equal(a.people[name], b.people[name])
-
-
-def test_memory_budget_per_citizen_and_edge() -> None:
-    soc = build(50_000)
-    people_bytes = soc.people.nbytes + soc.network.indptr.nbytes
-    assert people_bytes <= 100 * soc.n
-    assert soc.network.indices.nbytes <= 8 * soc.network.indices.size
-
-
-def test_population_attributes() -> None:
-    soc = build(20_000)
-    p = soc.people
-    assert p["age"].min() >= 18 and p["age"].max() <= 80
-    assert np.all(p["income"] > 0) and np.all(p["assets"] > 0)
-    ind = p["independence"]
-    assert ind.min() >= 0 and ind.max() <= 1
-    assert abs(p["dissenter"].mean() - 0.15) < 0.01
-    # Dissent is likelier among the independent.
-    assert ind[p["dissenter"] == 1].mean() > ind[p["dissenter"] == 0].mean() + 0.05
-    assert np.median(p["income"]) > 0.5 * 9000
-
-
-def test_component_labels_and_tie_correlation_match_scipy_and_numpy() -> None:
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    from scoresim.society.gather import component_labels, tie_correlation
-
-    rng = np.random.default_rng(4)
-    n = 400
-    net = Network.from_pairs(n, rng.integers(0, n, 300), rng.integers(0, n, 300))
-    labels = component_labels(net)
-    adj = csr_matrix((np.ones(net.indices.size), net.indices, net.indptr), shape=(n, n))
-    count, ref = connected_components(adj, directed=False)
-    assert np.unique(labels).size == count
-    # Same partition: a label pair maps one to one.
-    pairs = set(zip(labels.tolist(), ref.tolist(), strict=True))
-    assert len(pairs) == count
-    values = rng.random(n)
-    keep = rng.random(n) < 0.8
-    src = net.sources()
-    both = keep[src] & keep[net.indices]
-    expected = np.corrcoef(values[src[both]], values[net.indices[both]])[0, 1]
-    assert tie_correlation(net, values, keep) == pytest.approx(expected, abs=1e-9)
 
 
 def test_ties_of_reads_the_rows_of_the_given_nodes() -> None:
@@ -230,62 +126,3 @@ def test_network_from_read_only_arrays_can_be_edited() -> None:
     assert frozen.commit() == (1, 1)
     assert as_set(frozen) == {(0, 3), (1, 2), (2, 3)}
     assert indices.tolist() == [1, 0, 2, 1, 3, 2]  # the caller's read-only arrays untouched
-
-
-edit_ops = st.lists(
-    st.tuples(st.booleans(), st.integers(0, 11), st.integers(0, 11)), min_size=1, max_size=80
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(initial=pairs, ops=edit_ops)
-def test_tie_editor_sees_each_edit_at_once_and_commits_the_net_change(initial, ops) -> None:
-    from scoresim.society.editor import TieEditor
-
-    n = 15
-    a = np.array([p[0] for p in initial], dtype=np.int64)
-    b = np.array([p[1] for p in initial], dtype=np.int64)
-    net = Network.from_pairs(n, a, b)
-    model = as_set(net)
-    start = set(model)
-    with TieEditor(net) as ed:
-        for is_add, x, y in ops:
-            key = (min(x, y), max(x, y))
-            if is_add:
-                assert ed.add(x, y) == (x != y and key not in model)
-                if x != y:
-                    model.add(key)
-            else:
-                assert ed.cut(x, y) == (key in model)
-                model.discard(key)
-            # Every read sees the edits so far; the network itself is untouched until the end.
-            for node in (x, y):
-                expect = sorted({v for e in model for v in e if node in e and v != node})
-                assert ed.neighbours(node).tolist() == expect
-                assert ed.degree(node) == len(expect)
-            assert ed.has(x, y) == (key in model)
-            assert ed.edits == (len(start - model), len(model - start))
-            assert as_set(net) == start
-    check_csr(net)
-    assert as_set(net) == model
-    assert (net.cut_total, net.added_total) == (len(start - model), len(model - start))
-
-
-def test_tie_editor_refuses_a_network_with_queued_edits() -> None:
-    from scoresim.society.editor import TieEditor
-
-    net = Network.from_pairs(4, np.array([0]), np.array([1]))
-    net.cut(np.array([0]), np.array([1]))
-    with pytest.raises(RuntimeError, match="commit"):
-        TieEditor(net)
-
-
-def test_tie_editor_copies_only_the_rows_it_touches() -> None:
-    from scoresim.society.editor import TieEditor
-
-    net = build_society(parse_scenario({"society": {"agents": 20_000}}).society, Streams(0)).network
-    ed = TieEditor(net)
-    ed.cut(5, int(net.neighbours(5)[0]))
-    ed.add(5, 19_999)
-    assert ed.neighbours(123).tolist() == net.neighbours(123).tolist()  # read from the CSR
-    assert len(ed._rows) == 3  # 5, its old friend, 19_999: nothing else was copied
