@@ -8,6 +8,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from scoresim.core import registry
+from scoresim.core.declare import Module
 from scoresim.core.specs import EdgeListNetwork, PeopleSpec, SocietySpec, SyntheticNetwork
 from scoresim.scenario import RecordSpec, Scenario
 
@@ -110,8 +111,33 @@ def model_parameters() -> str:
                 f"| `{key}` | {_default(field)} | {_plausible(field)} | {_why(field)} "
                 f"| {field.description or ''} |"
             )
-        lines.append("")
+        lines += ["", *_declarations(cls)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _declarations(cls: type[Module]) -> list[str]:
+    """What a module reads, draws and reports, as its declarations say (Markdown lines)."""
+    lines: list[str] = []
+    if cls.reads:
+        reads = [
+            f"`{r.name}` ({'needed' if r.default is None else f'{r.default:g} without its module'})"
+            for r in cls.reads
+        ]
+        lines += ["Reads: " + ", ".join(reads) + ".", ""]
+    if cls.streams:
+        lines += ["Random streams: " + ", ".join(f"`{s}`" for s in cls.streams) + ".", ""]
+    if cls.measures:
+        pars = cls.Params()
+        lines += ["| measure | label | kind (unit) | better | headline |", "|---|---|---|---|---|"]
+        for m in cls.measures:
+            meta = m.metadata(pars)
+            unit = f" ({meta['unit']})" if meta["unit"] and meta["unit"] != m.kind else ""
+            lines.append(
+                f"| `{m.name}` | {meta['label']} | {m.kind}{unit} | {m.better or ''} "
+                f"| {'yes' if m.headline else ''} |"
+            )
+        lines.append("")
+    return lines
 
 
 REFERENCE_HEADING = "## Reference"

@@ -362,7 +362,9 @@ class Perks(Module):
                 f"conformers' share holding the {_ORDINALS[k]} perk ({PERK_TITLES[k]}) "
                 "minus dissenters' share",
                 label=f"conformers' minus dissenters' share over {{thresholds[{k}]:g}}",
-                kind="share",
+                # A difference of two shares: from -1 to 1, so not a share itself.
+                kind="number",
+                unit="share difference",
                 better="lower",
                 headline=pid == "700",
             )

@@ -77,10 +77,6 @@ class People:
         """Overwrite attribute ``name`` (keeps its dtype)."""
         self[name][...] = values
 
-    def get(self, name: str, default: Any = None) -> Any:
-        """Attribute ``name`` if it exists (a module may be switched off), else ``default``."""
-        return self[name] if name in self._data else default
-
     def __contains__(self, name: object) -> bool:
         """Whether attribute ``name`` exists."""
         return name in self._data
