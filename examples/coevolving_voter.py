@@ -1,11 +1,13 @@
 """The coevolving voter model of Holme and Newman (2006), written as a scoresim module.
 
 A canonical model of opinion dynamics on an adaptive network: each event, a random citizen
-either (with probability ``phi``) moves one tie from a friend who disagrees to a stranger who
-agrees, or (otherwise) adopts a random friend's opinion. Events are sequential: each sees the
-network the previous one left, so the module edits ties one at a time with a
-``TieEditor`` (cost proportional to the edits; committed once per step), and the run stops
-early once no tie joins two opinions (an absorbing state), through ``run(stop=...)``.
+either (with probability ``phi``) moves one of its ties, to a random friend, over to a
+stranger who shares its opinion, or (otherwise) adopts a random friend's opinion (the rule of
+Holme and Newman's paper: any tie may move, so ties settle inside like-minded groups).
+Events are sequential: each sees the network the previous one left, so the module edits ties
+one at a time with a ``TieEditor`` (cost proportional to the edits; committed once per
+step), and the run stops early once no tie joins two opinions (an absorbing state), through
+``run(stop=...)``.
 
 The known result (Holme & Newman, Phys. Rev. E 74, 056108): with ``phi`` small, opinions
 spread before the network splits, and one opinion ends up holding a large share of the
@@ -36,7 +38,7 @@ class VoterParams(Params):
 
 @register
 class CoevolvingVoter(Module):
-    """Holme-Newman: rewire towards agreement with chance phi, else copy a friend."""
+    """Holme-Newman: move a tie to someone like-minded with chance phi, else copy a friend."""
 
     name = "coevolving_voter"
     phase = Phase.SOCIAL_RESPONSE
@@ -44,6 +46,7 @@ class CoevolvingVoter(Module):
     pars: VoterParams
     states = (State("opinion", np.int32, 0, "opinion held (0 .. opinions-1)"),)
     streams = ("initial", "event")
+    discordant = -1  # ties joining two opinions after the last step (-1: not counted yet)
     measures = (
         Measure("discordant_ties", "ties joining two opinions", kind="count", unit="ties"),
         Measure("opinion_groups", "opinions still held by someone", kind="count"),
@@ -100,8 +103,8 @@ class CoevolvingVoter(Module):
         opinion = ctx.people["opinion"]
         net = ctx.network
         owner = np.repeat(np.arange(ctx.n), net.degree())
-        discordant = np.count_nonzero(opinion[owner] != opinion[net.indices]) // 2
-        ctx.record("discordant_ties", float(discordant))
+        self.discordant = int(np.count_nonzero(opinion[owner] != opinion[net.indices])) // 2
+        ctx.record("discordant_ties", float(self.discordant))
         counts = np.bincount(opinion, minlength=self.pars.opinions)
         ctx.record("opinion_groups", float(np.count_nonzero(counts)))
         ctx.record("largest_opinion_share", float(counts.max() / ctx.n))
@@ -120,7 +123,8 @@ def _move(holders: list[list[int]], where: np.ndarray, i: int, old: int, new: in
 
 def absorbed(sim: scoresim.Simulation) -> bool:
     """No tie joins two opinions: nothing can change any more."""
-    return bool(sim.measures.columns()["discordant_ties"][-1] == 0)
+    voter = next(m for m in sim.modules if isinstance(m, CoevolvingVoter))
+    return voter.discordant == 0
 
 
 def run(phi: float, agents: int = 400, seed: int = 1) -> scoresim.RunResult:

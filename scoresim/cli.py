@@ -24,7 +24,7 @@ from rich.table import Table
 
 from scoresim.analysis.compare import RunSet
 from scoresim.analysis.stats import Interval
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, RunFailedError, ScoresimError
 from scoresim.experiments.batch import run_batch
 from scoresim.experiments.compare import compare
 from scoresim.experiments.executors import Executor, InProcessExecutor, make_executor
@@ -36,6 +36,7 @@ from scoresim.reference import scenario_reference
 from scoresim.results import load_run
 from scoresim.scenario import load_scenario, preset_names
 from scoresim.store import list_runs, run_dir
+from scoresim.store.manifest import STATUSES
 
 app = typer.Typer(
     add_completion=False,
@@ -70,10 +71,10 @@ Cluster = Annotated[
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the experiment stored in --out.")]
 
 
-def _fail(exc: InputError) -> typer.Exit:
+def _fail(exc: ScoresimError, code: int = EXIT_INPUT) -> typer.Exit:
     for line in str(exc).splitlines():
         err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_INPUT)
+    return typer.Exit(code)
 
 
 def _length(years: int | None, steps: int | None) -> int | None:
@@ -343,6 +344,8 @@ def compare_cmd(
             )
     except InputError as exc:
         raise _fail(exc) from None
+    except RunFailedError as exc:
+        raise _fail(exc, EXIT_FAILED) from None
     if as_json:
         sys.stdout.write(json.dumps(_comparison_json(cmp), indent=2) + "\n")
         return
@@ -492,8 +495,8 @@ def runs(
     as_json: AsJson = False,
 ) -> None:
     """List the runs recorded in a results directory (the manifest)."""
-    if status is not None and status not in ("pending", "complete", "failed"):
-        raise _fail(InputError(f"--status = {status!r}: allowed: pending, complete, failed"))
+    if status is not None and status not in STATUSES:
+        raise _fail(InputError(f"--status = {status!r}: allowed: {', '.join(STATUSES)}"))
     try:
         rows = list_runs(results, status)
     except InputError as exc:

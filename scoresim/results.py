@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from scoresim.core.metadata import build_modules, run_metadata
 from scoresim.scenario import Scenario
 
 __all__ = ["RunResult", "atomic_write", "load_run", "read_measures"]
@@ -202,9 +203,17 @@ def load_run(run_dir: str | Path) -> RunResult:
         scenario_hash=meta[b"scoresim.scenario_hash"].decode(),
         started=float(manifest.get("started", 0.0)),
         finished=float(manifest.get("finished", 0.0)),
-        metadata=manifest.get("metadata", {}),
+        metadata=manifest.get("metadata") or _rebuilt_metadata(scenario),
         stopped_early=bool(manifest.get("stopped_early", False)),
     )
+
+
+def _rebuilt_metadata(scenario: Scenario) -> dict[str, Any]:
+    """Declarations of a run written before ``run.json`` recorded them: from its scenario."""
+    try:
+        return run_metadata(build_modules(scenario.modules))
+    except ValueError:
+        return {}
 
 
 def read_measures(path: str | Path) -> pa.Table:

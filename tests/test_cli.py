@@ -194,11 +194,7 @@ def test_years_or_steps_on_every_command_that_runs(tmp_path: Path) -> None:
 
 def test_a_failed_rerun_keeps_the_earlier_run(tmp_path: Path) -> None:
     flag = tmp_path / "fail-now"
-    sc = tmp_path / "sc.toml"
-    sc.write_text(
-        f'name = "f"\nplugins = ["tests.plugins.fault"]\nsteps = 2\n[society]\nagents = 200\n'
-        f'[modules.fault]\nfail_if_exists = "{flag}"\n'
-    )
+    sc = _fault_scenario(tmp_path, flag)
     out = tmp_path / "out"
     first = runner.invoke(app, ["run", str(sc), "-o", str(out), "--json"])
     assert first.exit_code == 0, first.output
@@ -213,3 +209,54 @@ def test_a_failed_rerun_keeps_the_earlier_run(tmp_path: Path) -> None:
     rows = json.loads(runner.invoke(app, ["runs", str(out), "--json"]).stdout)
     assert [(r["run_id"], r["status"]) for r in rows] == [(run_id, "complete")]
     assert not list((out / "runs").glob(".*partial"))
+
+
+def _fault_scenario(tmp_path: Path, flag: Path, interrupt: bool = False) -> Path:
+    sc = tmp_path / "sc.toml"
+    sc.write_text(
+        f'name = "f"\nplugins = ["tests.plugins.fault"]\nsteps = 2\n[society]\nagents = 200\n'
+        f'[modules.fault]\nfail_if_exists = "{flag}"\ninterrupt = {str(interrupt).lower()}\n'
+    )
+    return sc
+
+
+def test_an_interrupted_rerun_leaves_the_earlier_run_listed(tmp_path: Path) -> None:
+    flag = tmp_path / "stop-now"
+    sc = _fault_scenario(tmp_path, flag, interrupt=True)
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["run", str(sc), "-o", str(out), "--json"])
+    assert first.exit_code == 0, first.output
+    run_id = json.loads(first.stdout)["run_id"]
+    flag.touch()
+    again = runner.invoke(app, ["run", str(sc), "-o", str(out)])
+    assert again.exit_code == 130  # what the shell reports for Ctrl-C
+    rows = json.loads(runner.invoke(app, ["runs", str(out), "--json"]).stdout)
+    assert [(r["run_id"], r["status"]) for r in rows] == [(run_id, "complete")]
+
+
+def test_a_crash_while_swapping_in_a_rerun_keeps_the_earlier_run(tmp_path: Path) -> None:
+    flag = tmp_path / "fail-now"
+    sc = _fault_scenario(tmp_path, flag)
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["run", str(sc), "-o", str(out), "--json"])
+    run_id = json.loads(first.stdout)["run_id"]
+    run_path = out / "runs" / run_id
+    measures = (run_path / "measures.parquet").read_bytes()
+    # As if the process died between moving the old run aside and moving the new one in.
+    run_path.rename(run_path.with_name(f".{run_id}.replaced"))
+    flag.touch()
+    again = runner.invoke(app, ["run", str(sc), "-o", str(out)])
+    assert again.exit_code == 1
+    assert (run_path / "measures.parquet").read_bytes() == measures
+    assert not list((out / "runs").glob(".*"))
+
+
+def test_compare_exits_1_when_a_run_fails_in_the_code(tmp_path: Path) -> None:
+    flag = tmp_path / "fail-now"
+    flag.touch()
+    sc = _fault_scenario(tmp_path, flag)
+    other = tmp_path / "other.toml"
+    other.write_text(sc.read_text().replace('name = "f"', 'name = "g"'))
+    res = runner.invoke(app, ["compare", str(sc), str(other), "--executor", "inprocess"])
+    assert res.exit_code == 1
+    assert "run(s) failed" in res.stderr and "injected fault" in res.stderr

@@ -206,3 +206,61 @@ def test_mark_and_param_declarations_are_plain_data() -> None:
     ]
     assert meta["states"]["marked"] == {"dtype": "uint8", "fill": 0, "description": "a flag"}
     json.dumps(meta)  # JSON-ready
+
+
+def test_runs_written_before_the_record_get_their_declarations_back(tmp_path: Path) -> None:
+    from scoresim.experiments import compare
+    from scoresim.report.html import render_report
+    from scoresim.store import load_results
+
+    out = tmp_path / "old"
+    compare(["social-credit", "no-score"], {"society.agents": 400, "steps": 2}, out=out)
+    for run_json in out.glob("runs/*/run.json"):  # as written before run.json held metadata
+        info = json.loads(run_json.read_text())
+        del info["metadata"]
+        run_json.write_text(json.dumps(info))
+    data = load_results(out)
+    assert "perk_share_700" in data.headline() and "expression_rate" in data.headline()
+    assert data.measure_info("perk_share_700")["label"] == "adults over 700 (Singapore permit)"
+    assert [m["value"] for m in data.marks("score", "perk")] == [600, 650, 700, 750]
+    assert "<tr data-measure='perk_share_700'><td>adults over 700" in render_report(data)
+
+
+def test_marks_and_labels_are_each_scenario_s_own() -> None:
+    from scoresim.analysis.compare import RunSet
+
+    def run_with(thresholds: list[int], name: str) -> scoresim.RunResult:
+        sc = parse_scenario(
+            {
+                "name": name,
+                "steps": 1,
+                "society": {"agents": 300},
+                "modules": {"scoring": {}, "perks": {"thresholds": thresholds}},
+            }
+        )
+        return scoresim.Simulation(sc).run()
+
+    runs = RunSet.of(
+        {"a": [run_with([600, 650, 700, 750], "a")], "b": [run_with([500, 550, 720, 800], "b")]}
+    )
+    assert [m["value"] for m in runs.marks("score", "perk", "b")] == [500, 550, 720, 800]
+    assert [m["value"] for m in runs.marks("score", "perk", "a")] == [600, 650, 700, 750]
+    # One label per row of a table: where the scenarios' labels differ, the description.
+    assert runs.measure_info("perk_share_700")["label"].startswith("share of living adults")
+    assert runs.measure_info("mean_score")["label"] == "mean score"  # same in both
+
+
+def test_a_label_that_does_not_format_or_a_taken_name_is_an_input_error() -> None:
+    class BadLabel(_Reader):
+        name = "test_bad_label"
+        measures = (Measure("bad_label", "x", label="over {treshold:g}"),)
+
+    with pytest.raises(InputError, match="test_bad_label: a measure label does not format"):
+        _sim(BadLabel())
+
+    class Taken(_Reader):
+        name = "test_taken"
+        measures = (Measure("population", "a second population"),)
+
+    with pytest.raises(InputError, match=r"\['population'\] are already reported by engine"):
+        _sim(Taken())

@@ -69,3 +69,21 @@ def test_tie_editor_copies_only_the_rows_it_touches() -> None:
     ed.add(5, 19_999)
     assert ed.neighbours(123).tolist() == net.neighbours(123).tolist()  # read from the CSR
     assert len(ed._rows) == 3  # 5, its old friend, 19_999: nothing else was copied
+
+
+@pytest.mark.parametrize("node", [-1, 15])
+def test_tie_editor_refuses_nodes_outside_the_network(node: int) -> None:
+    from scoresim.society.editor import TieEditor
+
+    net = Network.from_pairs(15, np.array([0]), np.array([1]))
+    ed = TieEditor(net)
+    for call in (
+        lambda: ed.add(0, node),
+        lambda: ed.cut(node, 0),
+        lambda: ed.neighbours(node),
+        lambda: ed.degree(node),
+        lambda: ed.has(node, 1),
+    ):
+        with pytest.raises(IndexError, match="outside the network"):
+            call()
+    assert ed.edits == (0, 0)

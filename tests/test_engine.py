@@ -230,3 +230,20 @@ def test_run_stops_early_when_told_and_the_result_is_complete(tmp_path) -> None:
     # Never asked after the last step: a run that reaches its end did not stop early.
     full = Simulation(scenario(3, {"test_countdown": {}})).run(stop=lambda s: s.t == 3)
     assert not full.stopped_early and full.steps.size == 3
+
+
+def test_a_run_split_by_a_checkpoint_stops_where_the_whole_run_stops(tmp_path) -> None:
+    from scoresim import load_checkpoint, save_checkpoint
+
+    def stop(s: Simulation) -> bool:
+        return s.t == 4
+
+    whole = Simulation(scenario(12, {"test_countdown": {}})).run(stop=stop)
+    half = Simulation(scenario(12, {"test_countdown": {}}))
+    half.run(until=4, stop=stop)  # stop is asked at the `until` step too
+    assert half.stopped_early
+    resumed = load_checkpoint(save_checkpoint(half, tmp_path / "c.npz"))
+    assert resumed.stopped_early
+    result = resumed.run(stop=stop)  # a stopped run adds no step
+    assert result.steps.tolist() == whole.steps.tolist() == [0, 1, 2, 3]
+    assert result.stopped_early

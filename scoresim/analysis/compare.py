@@ -47,6 +47,10 @@ class ScenarioRuns:
         """Steps of the first replicate."""
         return self.runs[0].steps
 
+    def has_column(self, measure: str) -> bool:
+        """Whether the scenario's runs have a column for ``measure`` (reported or not)."""
+        return measure in self.runs[0].measures
+
     def has(self, measure: str) -> bool:
         """Whether the scenario reports ``measure`` at all."""
         col = self.runs[0].measures.get(measure)
@@ -131,25 +135,38 @@ class RunSet:
         return list(names)
 
     def measure_info(self, name: str) -> dict[str, Any]:
-        """The declaration of measure ``name`` from the first scenario that reports it."""
-        for s in self.scenarios.values():
-            if name in s.runs[0].measures:
-                return s.runs[0].measure_info(name)
-        return self.first.measure_info(name)
+        """The declaration of measure ``name``, as the runs recorded it.
+
+        Where scenarios label it differently (a label naming a parameter they set apart, e.g.
+        the perk thresholds), the label is the declared description, which names no value.
+        """
+        infos = [
+            s.runs[0].measure_info(name) for s in self.scenarios.values() if s.has_column(name)
+        ]
+        if not infos:
+            return self.first.measure_info(name)
+        info = dict(infos[0])
+        if len({i["label"] for i in infos}) > 1:
+            info["label"] = info.get("description") or name
+        return info
 
     def headline(self) -> list[str]:
         """The measures declared as headline that some scenario reports, in declared order."""
         return [m for m in self.measure_names() if self.measure_info(m).get("headline")]
 
-    def marks(self, on: str, kind: str | None = None) -> list[dict[str, Any]]:
+    def marks(
+        self, on: str, kind: str | None = None, scenario: str | None = None
+    ) -> list[dict[str, Any]]:
         """Marks on ``on``'s scale (e.g. perk thresholds on the score), ascending by value.
 
-        Taken from the first scenario declaring any, since each run records its own.
+        Those of ``scenario`` when given (each scenario records its own), else those of the
+        first scenario declaring any.
         """
-        for s in self.scenarios.values():
+        names = [scenario] if scenario is not None else self.names
+        for name in names:
             found = [
                 k
-                for k in s.runs[0].metadata.get("marks", [])
+                for k in self.scenarios[name].runs[0].metadata.get("marks", [])
                 if k["on"] == on and (kind is None or k["kind"] == kind)
             ]
             if found:

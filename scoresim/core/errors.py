@@ -17,3 +17,7 @@ class InputError(ScoresimError):
 
 class ScenarioError(InputError):
     """A scenario file that cannot be read or does not validate."""
+
+
+class RunFailedError(ScoresimError):
+    """A run of an experiment failed in the code, not on its input; the CLI exits with 1."""

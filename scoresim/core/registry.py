@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from scoresim.core.declare import Module
 
-__all__ = ["get", "known", "register", "state_owners"]
+__all__ = ["get", "known", "register"]
 
 _MODULES: dict[str, type[Module]] = {}
 
@@ -41,8 +41,3 @@ def get(name: str) -> type[Module]:
     if name not in _MODULES:
         raise KeyError(f"unknown module {name!r}; known: {', '.join(sorted(_MODULES))}")
     return _MODULES[name]
-
-
-def state_owners() -> dict[str, str]:
-    """Each per-citizen state any registered module declares, with that module's name."""
-    return {s.name: m.name for m in _MODULES.values() for s in m.states}

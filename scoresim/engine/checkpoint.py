@@ -57,6 +57,7 @@ def save_checkpoint(sim: Simulation, path: str | Path) -> Path:
         "modules": [m.name for m in sim.modules],
         "fills": sim.people.fills,
         "started": sim._started,
+        "stopped_early": sim.stopped_early,
     }
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
 
@@ -117,4 +118,5 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
             sim.ego_start.setdefault(part, {})[name] = value
     sim.t = int(meta["t"])
     sim._started = float(meta["started"])
+    sim.stopped_early = bool(meta.get("stopped_early", False))
     return sim

@@ -10,8 +10,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoresim.core import registry
-from scoresim.core.declare import YEARLY_PHASES, Measure, Module, Phase
+from scoresim.core.declare import YEARLY_PHASES, Module, Phase
 from scoresim.core.errors import InputError
+from scoresim.core.metadata import ENGINE_MEASURES, build_modules, run_metadata
 from scoresim.core.rng import DrawLog, Stream, Streams
 from scoresim.core.version import code_version
 from scoresim.engine.ego import capture, choose_egos
@@ -20,27 +21,7 @@ from scoresim.results import RunResult
 from scoresim.scenario import Scenario
 from scoresim.society import Network, People, Society, build_society
 
-__all__ = ["ENGINE_MEASURES", "SOCIETY_STATES", "Simulation", "Stop"]
-
-#: Measures the engine itself reports at the end of every step.
-ENGINE_MEASURES: tuple[Measure, ...] = (
-    Measure("population", "citizens alive", kind="count", unit="citizens", headline=True),
-    Measure("ties", "undirected ties in the network", kind="count", unit="ties"),
-    Measure(
-        "ties_cut_total",
-        "ties removed this step, all modules together",
-        label="ties cut",
-        kind="count",
-        unit="ties",
-    ),
-    Measure(
-        "ties_added_total",
-        "ties created this step, all modules together",
-        label="ties added",
-        kind="count",
-        unit="ties",
-    ),
-)
+__all__ = ["SOCIETY_STATES", "Simulation", "Stop"]
 
 #: Per-citizen states every society has before any module runs (see ``society.population``).
 SOCIETY_STATES = (
@@ -85,13 +66,14 @@ class Simulation:
     ):
         self.scenario = scenario
         self.streams = Streams(scenario.seed, draw_log)
-        built = [registry.get(n)(registry.get(n).Params(**p)) for n, p in scenario.modules.items()]
-        self.modules: list[Module] = sorted(
-            [*built, *modules], key=lambda m: (m.phase, m.order, m.name)
-        )
+        self.modules: list[Module] = build_modules(scenario.modules, modules)
         names = [m.name for m in self.modules]
         if len(set(names)) != len(names):
             raise InputError(f"modules: each module may appear once, got {names}")
+        try:  # labels that do not format, or a measure name taken twice: before any work
+            self._metadata = run_metadata(self.modules)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
         self.society = (
             society if society is not None else build_society(scenario.society, self.streams)
         )
@@ -238,37 +220,30 @@ class Simulation:
         Args:
             until: Stop before this step (lets a run be checkpointed half-way).
             progress: Called after each step with (steps done, steps in all).
-            stop: Asked after each step; the run ends there when it returns True (for
-                instance when the state is absorbing). The result then holds the steps run,
-                and ``stopped_early`` is set.
+            stop: Asked after each step but the scenario's last; the run ends there when it
+                returns True (for instance when the state is absorbing). The result then
+                holds the steps run, ``stopped_early`` is set (and kept by checkpoints), and
+                later calls of ``run`` add no step.
         """
         end = self.scenario.steps if until is None else min(until, self.scenario.steps)
-        while self.t < end:
+        # A run that stopped early is over: running it again (or resuming its checkpoint)
+        # adds no step.
+        while self.t < end and not self.stopped_early:
             self.step()
             if progress is not None:
                 progress(self.t, self.scenario.steps)
-            if stop is not None and self.t < end and stop(self):
+            # Asked after every step but the scenario's last, wherever `until` cuts the run,
+            # so that a run split by checkpoints stops where the whole run would.
+            if stop is not None and self.t < self.scenario.steps and stop(self):
                 self.stopped_early = True
-                break
         return self.result()
 
     def metadata(self) -> dict[str, Any]:
         """What the run's modules declare, JSON-ready (written into ``run.json``).
 
-        ``measures`` holds every measure, the engine's first, with label, kind, unit, which
-        way is better and whether it is a headline; ``marks`` holds the values on other
-        quantities' scales that the modules' parameters set (perk thresholds on the score);
-        ``modules`` holds each module's full declaration.
+        See :func:`scoresim.core.metadata.run_metadata`.
         """
-        measures = {m.name: {**m.metadata(), "module": "engine"} for m in ENGINE_MEASURES}
-        modules: dict[str, Any] = {}
-        marks: list[dict[str, Any]] = []
-        for m in self.modules:
-            meta = m.metadata()
-            modules[m.name] = meta
-            measures.update({k: {**v, "module": m.name} for k, v in meta["measures"].items()})
-            marks += [{**k, "module": m.name} for k in meta["marks"]]
-        return {"measures": measures, "marks": marks, "modules": modules}
+        return self._metadata
 
     def ego_networks(self) -> dict[str, dict[str, NDArray[Any]]]:
         """Ego networks at the start and now, stacked (``nodes`` and ``ties`` tables).

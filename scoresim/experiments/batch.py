@@ -115,7 +115,10 @@ def run_batch(
         for s in specs
         if s.run_id in done and known.get(s.run_id) != "complete"
     ]
-    upsert(root, repaired + [pending_record(s) for s in todo])
+    # A rerun's complete row stands until the new run's record replaces it: an interrupted
+    # rerun must not hide the earlier run behind a pending row.
+    fresh = [pending_record(s) for s in todo if s.run_id not in complete_before]
+    upsert(root, repaired + fresh)
     ok = failed = 0
     failures: dict[str, str] = {}
     if progress is not None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from scoresim.analysis.compare import RunSet, ScenarioRuns
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, RunFailedError
 from scoresim.experiments.batch import BatchProgress, run_batch, write_experiment
 from scoresim.experiments.executors import Executor, InProcessExecutor
+from scoresim.experiments.runner import is_input_error
 from scoresim.experiments.spec import RunSpec, derive_seed
 from scoresim.results import load_run
 from scoresim.scenario import Scenario, load_scenario
@@ -68,7 +69,8 @@ def compare(
 
     Raises:
         InputError: Fewer than two scenarios, duplicate names, differing society, seed or
-            length, a bad replicate count, or a run that failed.
+            length, a bad replicate count, or runs that failed on their input.
+        RunFailedError: A run that failed in the code.
     """
     if replicates < 1:
         raise InputError(f"--replicates = {replicates}: must be >= 1")
@@ -93,7 +95,10 @@ def compare(
         report = run_batch(flat, root, executor, progress)
         if report.failed:
             first = next(iter(report.failures.items()))
-            raise InputError(f"compare: {report.failed} run(s) failed; {first[0]}: {first[1]}")
+            message = f"compare: {report.failed} run(s) failed; {first[0]}: {first[1]}"
+            if all(is_input_error(e) for e in report.failures.values()):
+                raise InputError(message)
+            raise RunFailedError(message)
         runs = {
             name: ScenarioRuns(
                 name,

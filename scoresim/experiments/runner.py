@@ -63,6 +63,9 @@ def execute(
     record.started = time.time()
     out = run_dir(Path(root), spec.run_id)
     partial = out.with_name(f".{out.name}.partial")
+    replaced = out.with_name(f".{out.name}.replaced")
+    if replaced.exists() and not out.exists():  # a crash mid-swap: the earlier run returns
+        replaced.rename(out)
     try:
         for name in spec.plugins:
             importlib.import_module(name)
@@ -71,9 +74,13 @@ def execute(
         result = Simulation(scenario).run(progress=progress)
         shutil.rmtree(partial, ignore_errors=True)  # leftovers of an interrupted attempt
         result.write(partial)
-        if out.exists():  # an earlier run of the same spec, replaced only now
-            shutil.rmtree(out)
+        # An earlier run of the same spec is replaced only now, by renames, so that there is
+        # always a complete run to find (see the check above).
+        shutil.rmtree(replaced, ignore_errors=True)
+        if out.exists():
+            out.rename(replaced)
         partial.rename(out)
+        shutil.rmtree(replaced, ignore_errors=True)
         record.status = "complete"
     except Exception as exc:  # a failed run is data, not a crash of the experiment
         shutil.rmtree(partial, ignore_errors=True)

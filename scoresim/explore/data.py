@@ -21,7 +21,7 @@ from scoresim.analysis.compare import RunSet
 from scoresim.core.errors import InputError
 from scoresim.explore.cache import load_columns, load_ties, read_row
 from scoresim.results import SNAPSHOT_DIR
-from scoresim.society.people import OCCUPATIONS
+from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS
 from scoresim.store import load_results
 
 __all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
@@ -175,6 +175,7 @@ class ExplorerData:
             },
             "headline": self.results.headline(),
             "occupations": list(OCCUPATIONS),
+            "barred_occupations": list(BARRABLE_OCCUPATIONS),
             "measure_info": {m: self.results.measure_info(m) for m in self.measures},
         }
 

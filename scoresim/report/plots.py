@@ -211,7 +211,7 @@ def score_distribution(data: Data) -> Figure:
         ax.fill_between(steps, q[10], q[90], color=col[name], alpha=0.15, lw=0, label="10-90%")
         ax.fill_between(steps, q[25], q[75], color=col[name], alpha=0.35, lw=0, label="25-75%")
         ax.plot(steps, q[50], color=col[name], lw=2, label="median")
-        for mark in d.marks("score", "perk"):
+        for mark in d.marks("score", "perk", name):
             ax.axhline(mark["value"], color="#888888", lw=0.6, ls=":")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("years")
@@ -236,7 +236,7 @@ def perk_access(data: Data, scenario: str | None = None) -> Figure:
     if name not in d.scenarios:
         raise InputError(f"scenario {name!r} is not in {d.root}; have {', '.join(d.names)}")
     runs = d.scenarios[name]
-    perks = d.marks("score", "perk")
+    perks = d.marks("score", "perk", name)
     if not perks:
         raise InputError(f"{d.root}: scenario {name!r} declares no perks")
     fig, axes = plt.subplots(

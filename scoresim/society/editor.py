@@ -25,7 +25,12 @@ class TieEditor:
     """Sequential tie edits over a network, visible at once, committed together.
 
     Use it as a context manager (``with TieEditor(ctx.network) as ed:``) so that the edits
-    are committed when the block ends, or call :meth:`flush`.
+    are committed when the block ends, or call :meth:`flush`. If the block raises, its edits
+    are dropped: the network stays as it was. Batched edits (``network.cut``/``add``) must not
+    be queued while an editor is open; they would be committed with its edits.
+
+    The network's counters see the net change: a tie cut and added again before the flush
+    counts as neither.
 
     Args:
         network: The network to edit; it must have no batched edits pending.
@@ -39,7 +44,12 @@ class TieEditor:
         self._cut: set[tuple[int, int]] = set()
         self._added: set[tuple[int, int]] = set()
 
+    def _check(self, i: int) -> None:
+        if not 0 <= i < self._net.n:
+            raise IndexError(f"node {i} is outside the network's 0..{self._net.n - 1}")
+
     def _row(self, i: int) -> set[int]:
+        self._check(i)
         row = self._rows.get(i)
         if row is None:
             row = set(self._net.neighbours(i).tolist())
@@ -50,13 +60,17 @@ class TieEditor:
         """Node ``i``'s neighbours now, ascending (so that draws over them are reproducible)."""
         row = self._rows.get(i)
         if row is None:
+            self._check(i)
             return self._net.neighbours(i).astype(np.int64)
         return np.array(sorted(row), dtype=np.int64)
 
     def degree(self, i: int) -> int:
         """Node ``i``'s number of ties now."""
         row = self._rows.get(i)
-        return int(self._net.indptr[i + 1] - self._net.indptr[i]) if row is None else len(row)
+        if row is None:
+            self._check(i)
+            return int(self._net.indptr[i + 1] - self._net.indptr[i])
+        return len(row)
 
     def has(self, a: int, b: int) -> bool:
         """Whether the tie ``(a, b)`` exists now."""

@@ -202,7 +202,7 @@ async function lookUp() {
     el("li", { class: s.blacklisted ? "bad" : "" }, s.blacklisted ? `on the blacklist for ${s.months_listed} months` : "not blacklisted"),
     el("li", {}, `posts reach ${fmt(100 * (s.reach ?? 1))}% of friends`),
     el("li", { class: s.barred_from_listed_occupations ? "bad" : "" },
-      s.barred_from_listed_occupations ? "barred from official, reporter, CEO, statistician posts" : "no job bar"),
+      s.barred_from_listed_occupations ? `barred from posts as ${overview.barred_occupations.join(", ")}` : "no job bar"),
   ] : [el("li", {}, "none: no score")]));
   drawComponents(c);
   drawHistory(c);
