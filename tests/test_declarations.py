@@ -204,7 +204,12 @@ def test_mark_and_param_declarations_are_plain_data() -> None:
     assert meta["marks"] == [
         {"on": "score", "value": 2.5, "label": "here", "kind": "mark", "key": ""}
     ]
-    assert meta["states"]["marked"] == {"dtype": "uint8", "fill": 0, "description": "a flag"}
+    assert meta["states"]["marked"] == {
+        "dtype": "uint8",
+        "fill": 0,
+        "description": "a flag",
+        "group": "",
+    }
     json.dumps(meta)  # JSON-ready
 
 

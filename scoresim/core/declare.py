@@ -108,12 +108,14 @@ class State:
         dtype: numpy dtype; keep it small (uint8 flags, float32 values).
         fill: Initial value, also given to citizens born later.
         description: What it holds, with units.
+        group: States shown together by the faces (e.g. ``"score component"``), if any.
     """
 
     name: str
     dtype: DTypeLike
     fill: float = 0
     description: str = ""
+    group: str = ""
 
     def metadata(self) -> dict[str, Any]:
         """JSON-ready declaration."""
@@ -121,6 +123,7 @@ class State:
             "dtype": np.dtype(self.dtype).name,
             "fill": self.fill,
             "description": self.description,
+            "group": self.group,
         }
 
 

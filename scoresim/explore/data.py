@@ -28,7 +28,6 @@ __all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
 
 #: Columns the blacklist may be sorted by.
 BLACKLIST_SORTS = ("id", "score", "listed_months", "violations", "age")
-COMPONENTS = ("credit_history", "fulfilment", "behaviour", "identity", "relationships")
 MAX_FRIENDS = 200
 _STEP_FILE = re.compile(r"step-(\d{6})\.parquet$")
 _TIES_FILE = re.compile(r"ties-(\d{6})\.parquet$")
@@ -38,10 +37,15 @@ class NotFoundError(Exception):
     """A scenario, replicate, step or citizen that is not in the results."""
 
 
-def _component_label(states: dict[str, Any], component: str) -> str:
-    """A score component's label: its state's description, without "points from"."""
-    desc = str(states.get(f"score_{component}", {}).get("description", ""))
-    return desc.removeprefix("points from ") or component.replace("_", " ")
+def _group(states: dict[str, Any], group: str) -> list[str]:
+    """Names of the declared states in ``group``, in declared order."""
+    return [k for k, v in states.items() if v.get("group") == group]
+
+
+def _part_label(state: dict[str, Any]) -> str:
+    """A score part's label: its state's description, without the leading "points ..."."""
+    desc = str(state.get("description", ""))
+    return desc.removeprefix("points from ").removeprefix("points lost to ")
 
 
 def band_of(score: float, bands: list[dict[str, Any]]) -> str | None:
@@ -231,13 +235,18 @@ class ExplorerData:
             meta = self.results.scenarios[scenario].runs[0]
             marks = [k for k in meta.metadata.get("marks", []) if k["on"] == "score"]
             out["band"] = band_of(float(me["score"]), [k for k in marks if k["kind"] == "band"])
-            states = meta.metadata.get("modules", {}).get("scoring", {}).get("states", {})
+            # The score's parts as the scoring module groups and describes its states.
+            states = {
+                k: v
+                for mod in meta.metadata.get("modules", {}).values()
+                for k, v in mod.get("states", {}).items()
+            }
             out["components"] = {
-                _component_label(states, c): me.get(f"score_{c}") for c in COMPONENTS
+                _part_label(states[k]): me.get(k) for k in _group(states, "score component")
             }
             out["penalties"] = {
-                "own violations": -float(me.get("score_penalty", 0.0)),
-                "friends' violations": -float(me.get("score_spillover", 0.0)),
+                _part_label(states[k]): -float(me.get(k, 0.0))
+                for k in _group(states, "score penalty")
             }
             bits = int(me.get("perks", 0) or 0)
             perks = sorted((k for k in marks if k["kind"] == "perk"), key=lambda k: k["value"])

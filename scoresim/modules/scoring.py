@@ -455,13 +455,51 @@ class Scoring(Module):
     pars: ScoringParams
     states = (
         State("score", np.float32, 0, "the score, in [score_min, score_max]"),
-        State("score_credit_history", np.float32, 0, "points from credit history"),
-        State("score_fulfilment", np.float32, 0, "points from fulfilment capacity"),
-        State("score_behaviour", np.float32, 0, "points from behaviour and preferences"),
-        State("score_identity", np.float32, 0, "points from identity traits"),
-        State("score_relationships", np.float32, 0, "points from friends' scores"),
-        State("score_penalty", np.float32, 0, "points lost to one's own violations"),
-        State("score_spillover", np.float32, 0, "points lost to friends' violations"),
+        State(
+            "score_credit_history",
+            np.float32,
+            0,
+            "points from credit history",
+            group="score component",
+        ),
+        State(
+            "score_fulfilment",
+            np.float32,
+            0,
+            "points from fulfilment capacity",
+            group="score component",
+        ),
+        State(
+            "score_behaviour",
+            np.float32,
+            0,
+            "points from behaviour and preferences",
+            group="score component",
+        ),
+        State(
+            "score_identity", np.float32, 0, "points from identity traits", group="score component"
+        ),
+        State(
+            "score_relationships",
+            np.float32,
+            0,
+            "points from friends' scores",
+            group="score component",
+        ),
+        State(
+            "score_penalty",
+            np.float32,
+            0,
+            "points lost to one's own violations",
+            group="score penalty",
+        ),
+        State(
+            "score_spillover",
+            np.float32,
+            0,
+            "points lost to friends' violations",
+            group="score penalty",
+        ),
         State("violation_memory", np.float32, 0, "decaying sum of weighted violations"),
         State("violations", np.uint16, 0, "violations ever recorded"),
         State("months_since_violation", np.uint16, 65535, "months since the last violation"),

@@ -8,6 +8,7 @@ across figures; the unscored control is always black and dashed.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,10 +208,23 @@ def score_distribution(data: Data) -> Figure:
     for ax, name in zip(axes[0], scored, strict=True):
         runs = d.scenarios[name]
         steps = _years(runs.steps.astype(float))
-        q = {p: runs.series(f"score_p{p}")[1] for p in (10, 25, 50, 75, 90)}
-        ax.fill_between(steps, q[10], q[90], color=col[name], alpha=0.15, lw=0, label="10-90%")
-        ax.fill_between(steps, q[25], q[75], color=col[name], alpha=0.35, lw=0, label="25-75%")
-        ax.plot(steps, q[50], color=col[name], lw=2, label="median")
+        # The percentiles the scoring module reports (score_pNN), drawn as nested bands.
+        qs = sorted(int(m[7:]) for m in d.measure_names() if re.fullmatch(r"score_p\d+", m))
+        q = {p: runs.series(f"score_p{p}")[1] for p in qs}
+        for k in range(len(qs) // 2):
+            lo, hi = qs[k], qs[-1 - k]
+            alpha = 0.15 + 0.2 * k
+            ax.fill_between(
+                steps, q[lo], q[hi], color=col[name], alpha=alpha, lw=0, label=f"{lo}-{hi}%"
+            )
+        if len(qs) % 2:
+            ax.plot(
+                steps,
+                q[qs[len(qs) // 2]],
+                color=col[name],
+                lw=2,
+                label="median" if qs[len(qs) // 2] == 50 else f"{qs[len(qs) // 2]}%",
+            )
         for mark in d.marks("score", "perk", name):
             ax.axhline(mark["value"], color="#888888", lw=0.6, ls=":")
         ax.set_title(name, fontsize=10)
@@ -274,11 +288,11 @@ def perk_access(data: Data, scenario: str | None = None) -> Figure:
 def independence_by_generation(data: Data) -> Figure:
     """Mean independence of each living generation at the end, per scenario."""
     d = _data(data)
+    # The generations demography reports, labelled from their declarations.
     gens = [
-        ("independence_gen0", "founders"),
-        ("independence_gen1", "children"),
-        ("independence_gen2", "grandchildren"),
-        ("independence_gen3plus", "later"),
+        (m, str(d.measure_info(m)["label"]).removeprefix("mean independence of "))
+        for m in d.measure_names()
+        if m.startswith("independence_gen")
     ]
     fig, ax = plt.subplots(figsize=(7.5, 4))
     col = colours(d)
