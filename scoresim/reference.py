@@ -120,7 +120,8 @@ def _declarations(cls: type[Module]) -> list[str]:
     lines: list[str] = []
     if cls.reads:
         reads = [
-            f"`{r.name}` ({'needed' if r.default is None else f'{r.default:g} without its module'})"
+            f"`{r.name}` ({'needed' if r.default is None else f'{r.default:g} without its module'}"
+            f"{'; also written' if r.writes else ''})"
             for r in cls.reads
         ]
         lines += ["Reads: " + ", ".join(reads) + ".", ""]

@@ -112,6 +112,9 @@ def test_reads_give_the_owner_state_or_the_declared_default_in_its_dtype() -> No
     _sim(with_owner, modules={"enrolment": {"initial_share": 0.5}}).run()
     owned = with_owner.seen["enrolled"]
     assert 0 < owned.mean() < 1  # the enrolment module's own state, not the default
+    assert not owned.flags.writeable  # read, not written: another module's state is read-only
+    with pytest.raises(ValueError, match="read-only"):
+        owned[0] = 1
 
 
 def test_a_misspelt_read_is_an_error_at_start() -> None:

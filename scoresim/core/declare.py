@@ -135,10 +135,13 @@ class Read:
         name: The state's name; some registered module must declare it (checked at start).
         default: Every citizen's value when the declaring module is not in the run; None if
             the module cannot work without it (then a run without its owner is an error).
+        writes: Whether the module also changes it (``ctx.read`` hands out a read-only view
+            otherwise, so that a module cannot change another's state undeclared).
     """
 
     name: str
     default: float | None = None
+    writes: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,7 @@ class Module:
             "doc": doc.splitlines()[0] if doc else "",
             "params": self.pars.model_dump(mode="json"),
             "states": {s.name: s.metadata() for s in self.states},
-            "reads": {r.name: r.default for r in self.reads},
+            "reads": {r.name: {"default": r.default, "writes": r.writes} for r in self.reads},
             "streams": list(self.streams),
             "measures": {m.name: m.metadata(self.pars) for m in self.measures},
             "marks": [asdict(k) for k in self.marks()],

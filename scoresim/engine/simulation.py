@@ -155,9 +155,13 @@ class Simulation:
             raise KeyError(
                 f"module {m.name!r} did not declare it reads {name!r}; reads: {declared}"
             )
+        default, dtype, writes = read
         if name in self.people:
-            return self.people[name]
-        default, dtype = read
+            view = self.people[name]
+            if not writes:  # another module's state: read-only unless declared otherwise
+                view = view.view()
+                view.flags.writeable = False
+            return view
         if default is None:  # unreachable: a needed state's module is checked at start
             raise KeyError(f"module {m.name!r} needs {name!r}, which no module in the run has")
         return np.full(self.n, default, dtype=dtype)
@@ -288,7 +292,7 @@ class Simulation:
             raise RuntimeError(f"{what}() is for modules, while they run")
         return self._current
 
-    def _resolve_reads(self) -> dict[tuple[str, str], tuple[float | None, np.dtype[Any]]]:
+    def _resolve_reads(self) -> dict[tuple[str, str], tuple[float | None, np.dtype[Any], bool]]:
         """Check every declared read names a known state; its default and dtype per module.
 
         Raises:
@@ -301,7 +305,7 @@ class Simulation:
             for s in cls.states
         }
         owners.update({s.name: (m.name, np.dtype(s.dtype)) for m in self.modules for s in m.states})
-        out: dict[tuple[str, str], tuple[float | None, np.dtype[Any]]] = {}
+        out: dict[tuple[str, str], tuple[float | None, np.dtype[Any], bool]] = {}
         for m in self.modules:
             for r in m.reads:
                 if r.name in SOCIETY_STATES:
@@ -318,7 +322,7 @@ class Simulation:
                         f"modules.{m.name}: reads {r.name!r}, a state no module declares; "
                         f"known states: {', '.join(sorted([*SOCIETY_STATES, *owners]))}"
                     )
-                out[(m.name, r.name)] = (r.default, dtype)
+                out[(m.name, r.name)] = (r.default, dtype, r.writes)
         return out
 
     def _check_record(self) -> None:

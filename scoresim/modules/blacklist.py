@@ -150,7 +150,7 @@ class Blacklist(Module):
     reads = (
         Read("score"),  # the list is of the lowest scores: no scoring, no list
         Read("enrolled", 1),  # without enrolment, everyone is scored and may be listed
-        Read("wage", 0),  # without the economy there is no wage to cut (the zeros are dropped)
+        Read("wage", 0, writes=True),  # cut for the barred; without the economy, zeros dropped
     )
     measures = (
         Measure(

@@ -98,7 +98,7 @@ class Demography(Module):
     )
     reads = (
         Read("perk_value", 0),  # without perks, fertility and prospects are everyone's
-        Read("wage", 0),  # without the economy, income alone (the zeros are dropped)
+        Read("wage", 0, writes=True),  # careers set it; without the economy, the zeros are dropped
     )
     streams = ("death", "start_income", "birth", "child_independence", "child_dissent")
     measures = (

@@ -24,8 +24,7 @@ from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, p
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at
-from scoresim.modules.common import living_adults
-from scoresim.modules.scoring import KIND_HISTORY, KIND_NEWS, KIND_NONE, KIND_OPINION
+from scoresim.modules.common import KIND_HISTORY, KIND_NEWS, KIND_NONE, KIND_OPINION, living_adults
 from scoresim.society.csr_kernels import Csr
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 

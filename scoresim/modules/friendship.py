@@ -6,12 +6,13 @@ import numpy as np
 from numba import prange
 from numpy.typing import NDArray
 
-from scoresim.core.context import Context, Ties
+from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, param
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at, uniforms_at
 from scoresim.society.csr_kernels import BIT_CHUNK, Csr, bit_positions, set_bit
+from scoresim.society.gather import friend_of_friend
 from scoresim.society.network import normalise_pairs
 
 
@@ -34,27 +35,6 @@ class FriendshipParams(Params):
         plausible=(0.03, 0.15),
         why="keeps mean degree near its start against fading and deaths",
     )
-
-
-def friend_of_friend(
-    net: Ties, who: NDArray[np.int64], u1: NDArray[np.float64], u2: NDArray[np.float64]
-) -> NDArray[np.int64]:
-    """For each citizen in ``who``, a random friend's random friend (-1 where none).
-
-    Args:
-        net: The network.
-        who: Citizens looking for a new tie.
-        u1: Uniform draws choosing the friend, one per citizen in ``who``.
-        u2: Uniform draws choosing the friend's friend.
-    """
-    out = np.full(who.size, -1, dtype=np.int64)
-    deg_who = net.degree(who)
-    has = deg_who > 0
-    w = who[has]
-    j = net.indices[net.indptr[w] + (u1[has] * deg_who[has]).astype(np.int64)].astype(np.int64)
-    k = net.indices[net.indptr[j] + (u2[has] * net.degree(j)).astype(np.int64)].astype(np.int64)
-    out[has] = np.where(k != w, k, -1)
-    return out
 
 
 @twin

@@ -19,7 +19,13 @@ from scoresim.core.context import Context
 from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
-from scoresim.modules.common import ADULT_AGE, flag
+from scoresim.modules.common import (
+    ADULT_AGE,
+    KIND_HISTORY,
+    KIND_NEWS,
+    KIND_OPINION,
+    flag,
+)
 from scoresim.society.csr_kernels import Csr
 from scoresim.society.people import OCCUPATIONS
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
@@ -45,8 +51,6 @@ OCCUPATION_IDENTITY: dict[str, float] = {
 }
 #: Percentiles of the score reported each month (the report's distribution over time).
 QUANTILES = (10, 25, 50, 75, 90)
-#: Violation kinds written by the expression module into ``violation_kind``.
-KIND_NONE, KIND_OPINION, KIND_HISTORY, KIND_NEWS = 0, 1, 2, 3
 #: The articles' score bands above the lowest, by lower bound; "poor" starts at the floor.
 BANDS = ((700.0, "excellent"), (650.0, "very good"), (600.0, "good"), (550.0, "medium"))
 

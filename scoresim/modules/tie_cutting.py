@@ -14,8 +14,8 @@ from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniform_at, uniforms_at
 from scoresim.modules.common import flag, living_adults
-from scoresim.modules.friendship import friend_of_friend
 from scoresim.society.csr_kernels import BIT_CHUNK, Csr, bit_positions, set_bit
+from scoresim.society.gather import friend_of_friend
 from scoresim.society.network import normalise_pairs
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 

@@ -20,6 +20,7 @@ from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 __all__ = [
     "component_labels",
     "degree_sums",
+    "friend_of_friend",
     "largest_component",
     "neighbour_sum",
     "tie_correlation",
@@ -166,3 +167,24 @@ def tie_correlation(net: Ties, values: NDArray[Any], keep: NDArray[np.bool_]) ->
     if va <= 0 or vb <= 0:
         return float("nan")
     return float(cov / np.sqrt(va * vb))
+
+
+def friend_of_friend(
+    net: Ties, who: NDArray[np.int64], u1: NDArray[np.float64], u2: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """For each citizen in ``who``, a random friend's random friend (-1 where none).
+
+    Args:
+        net: The network.
+        who: Citizens looking for a new tie.
+        u1: Uniform draws choosing the friend, one per citizen in ``who``.
+        u2: Uniform draws choosing the friend's friend.
+    """
+    out = np.full(who.size, -1, dtype=np.int64)
+    deg_who = net.degree(who)
+    has = deg_who > 0
+    w = who[has]
+    j = net.indices[net.indptr[w] + (u1[has] * deg_who[has]).astype(np.int64)].astype(np.int64)
+    k = net.indices[net.indptr[j] + (u2[has] * net.degree(j)).astype(np.int64)].astype(np.int64)
+    out[has] = np.where(k != w, k, -1)
+    return out
