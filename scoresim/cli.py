@@ -71,6 +71,15 @@ Cluster = Annotated[
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the experiment stored in --out.")]
 
 
+def _out() -> Console:
+    """The console for results: as wide as the terminal, or 140 columns when piped.
+
+    Piped into a log or a file, Rich would otherwise wrap the tables' labels at 80 columns.
+    """
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=140)
+
+
 def _fail(exc: ScoresimError, code: int = EXIT_INPUT) -> typer.Exit:
     for line in str(exc).splitlines():
         err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
@@ -224,7 +233,7 @@ def run(
     for name in names:
         info = runs.measure_info(name)
         table.add_row(info["label"], _fmt(finals[name]), info.get("unit", ""), name)
-    console = Console()
+    console = _out()
     console.print(table)
     if not show_all:
         console.print("headline measures; --all shows every measure", style="dim")
@@ -349,7 +358,7 @@ def compare_cmd(
     if as_json:
         sys.stdout.write(json.dumps(_comparison_json(cmp), indent=2) + "\n")
         return
-    console = Console()
+    console = _out()
     for table in _comparison_tables(cmp, show_all):
         console.print(table)
     console.print(
@@ -420,7 +429,7 @@ def sensitivity(
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return
-    console = Console()
+    console = _out()
     console.print(
         f"{report['method']} sensitivity over {report['points_used']} of {report['points']} "
         "design points (final values, mean over replicates)",
@@ -516,7 +525,7 @@ def runs(
             _fmt(r["elapsed_s"]),
             (r["error"] or "")[:60],
         )
-    Console().print(table)
+    _out().print(table)
 
 
 @app.command()
