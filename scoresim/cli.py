@@ -265,12 +265,6 @@ def _comparison_json(cmp: RunSet) -> dict[str, Any]:
     return out
 
 
-def _label(cmp: RunSet, measure: str) -> str:
-    info = cmp.measure_info(measure)
-    unit = info.get("unit", "")
-    return str(info["label"]) + (f" ({unit})" if unit and unit != "share" else "")
-
-
 def _comparison_tables(cmp: RunSet, show_all: bool) -> list[Table]:
     names = cmp.measure_names() if show_all else cmp.headline()
     first = cmp.first
@@ -287,7 +281,7 @@ def _comparison_tables(cmp: RunSet, show_all: bool) -> list[Table]:
     view.add_column("column", style="dim")
     summary = cmp.summary(names)
     for m in names:
-        view.add_row(_label(cmp, m), *(_fmt_interval(summary[n][m]) for n in cmp.names), m)
+        view.add_row(cmp.label(m), *(_fmt_interval(summary[n][m]) for n in cmp.names), m)
     if reps == 1:
         return [view]
     effects = cmp.effects(names)
@@ -302,7 +296,7 @@ def _comparison_tables(cmp: RunSet, show_all: bool) -> list[Table]:
         eff.add_column(label, justify="right")
     eff.add_column("column", style="dim")
     for m in names:
-        eff.add_row(_label(cmp, m), *(_fmt_interval(effects[n][m]) for n in others), m)
+        eff.add_row(cmp.label(m), *(_fmt_interval(effects[n][m]) for n in others), m)
     return [view, eff]
 
 

@@ -69,7 +69,8 @@ def test_a_measure_declared_in_one_module_appears_labelled_in_every_face(
     res = runner.invoke(app, ["report", str(out)])
     assert res.exit_code == 0, res.output
     page = (out / "report.html").read_text()
-    assert page.count("<tr data-measure='heard_share'><td>heard the rumour") == 2
+    # values, every measure, effects
+    assert page.count("<tr data-measure='heard_share'><td>heard the rumour") == 3
     # explorer: overview, labels and the dashboard's comparison.
     client = TestClient(create_app(open_results(out)))
     overview = client.get("/api/overview").json()

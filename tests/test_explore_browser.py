@@ -90,6 +90,15 @@ def test_dashboard_loads_with_charts(page: object, server: str) -> None:
     rows = pg.locator("#compare-table tbody tr")  # type: ignore[attr-defined]
     assert rows.count() >= 5
     assert "view=dashboard" in pg.url  # type: ignore[attr-defined]
+    # Any declared measure can be charted, labelled from its declaration.
+    pg.wait_for_selector("#chart-any .main-svg")  # type: ignore[attr-defined]
+    options = pg.locator("#measure-select option")  # type: ignore[attr-defined]
+    assert options.count() > 40
+    pg.select_option("#measure-select", "mean_income")  # type: ignore[attr-defined]
+    pg.wait_for_function(  # type: ignore[attr-defined]
+        "document.querySelector('#chart-any .gtitle')?.textContent.includes('mean yearly income')"
+    )
+    assert "measure=mean_income" in pg.url  # type: ignore[attr-defined]
     shot(pg, "dashboard")
 
 

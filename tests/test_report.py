@@ -84,6 +84,17 @@ def test_tables_equal_the_results_database(results: Path, page: str) -> None:
                 assert float(value) == pytest.approx(expected, rel=1e-12), (measure, name)
 
 
+def test_every_measure_is_in_the_report_headline_or_not(results: Path, page: str) -> None:
+    data = load_results(results)
+    table = re.search(r"<table id='all-values'>(.*?)</table>", page, re.S).group(1)
+    shown = re.findall(r"<tr data-measure='([^']+)'>", table)
+    reported = [m for m in data.measure_names() if any(s.has(m) for s in data.scenarios.values())]
+    assert shown == reported
+    assert "mean_income" in shown and "mean_income" not in data.headline()
+    headline = re.search(r"<table id='final-values'>(.*?)</table>", page, re.S).group(1)
+    assert "data-measure='mean_income'" not in headline
+
+
 def test_effects_are_paired_differences_from_the_control(results: Path, page: str) -> None:
     data = load_results(results)
     assert data.baseline == "no-score"

@@ -150,6 +150,12 @@ class RunSet:
             info["label"] = info.get("description") or name
         return info
 
+    def label(self, name: str) -> str:
+        """Measure ``name``'s label with its unit, as every face shows it (shares need none)."""
+        info = self.measure_info(name)
+        unit = info.get("unit", "")
+        return str(info["label"]) + (f" ({unit})" if unit and unit != "share" else "")
+
     def headline(self) -> list[str]:
         """The measures declared as headline that some scenario reports, in declared order."""
         return [m for m in self.measure_names() if self.measure_info(m).get("headline")]

@@ -111,22 +111,22 @@ def _interval_table(
     data: RunSet,
     intervals: dict[str, dict[str, Interval]],
 ) -> str:
-    """Headline measures (rows) by scenario (columns); rows with no value skipped.
+    """Measures (rows) by scenario (columns); rows with no value skipped.
 
-    Which measures are headline, and their labels and units, come from the runs' metadata.
+    The rows are the measures of ``intervals``, in order; their labels and units come from
+    the runs' metadata.
     """
     columns = list(intervals)
+    measures = list(next(iter(intervals.values()))) if intervals else []
     head = "".join(f"<th>{html.escape(n)}</th>" for n in columns)
     rows = []
-    for m in data.headline():
+    for m in measures:
         if all(math.isnan(intervals[n][m].mean) for n in columns):
             continue
-        info = data.measure_info(m)
-        unit = info.get("unit", "")
-        label = info["label"] + (f" ({unit})" if unit and unit != "share" else "")
         cells = "".join(_interval_cell(intervals[n][m]) for n in columns)
         rows.append(
-            f"<tr data-measure='{m}'><td>{html.escape(label)}<br><code>{m}</code></td>{cells}</tr>"
+            f"<tr data-measure='{m}'><td>{html.escape(data.label(m))}<br><code>{m}</code></td>"
+            f"{cells}</tr>"
         )
     return (
         f"<table id='{table_id}'><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead>"
@@ -139,6 +139,14 @@ def _values_table(data: RunSet) -> str:
     what = f"mean over {reps} replicates [95% interval]" if reps > 1 else "one run"
     summary = data.summary(data.headline())
     return _interval_table("final-values", f"final value ({what})", data, summary)
+
+
+def _all_values_table(data: RunSet) -> str:
+    """Every measure any scenario reports, headline or not, in a collapsed section."""
+    summary = data.summary(data.measure_names())
+    table = _interval_table("all-values", "final value", data, summary)
+    count = len(data.measure_names())
+    return f"<details><summary>All {count} measures</summary>{table}</details>"
 
 
 def _effects_table(data: RunSet) -> str:
@@ -248,6 +256,7 @@ posts). No real person is scored. Generated {generated} by scoresim {code_versio
 {_lead(data)}
 <h2>Final values</h2>
 {_values_table(data)}
+{_all_values_table(data)}
 <h2>Effects</h2>
 <p class="note">Differences from {html.escape(data.baseline)}, paired replicate by replicate
 (same seeds), with 95% intervals when there are several replicates. Measures that

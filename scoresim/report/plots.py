@@ -115,13 +115,6 @@ def _band(ax: Any, data: RunSet, measure: str, label_fmt: str = "{}") -> bool:
     return drawn
 
 
-def axis_label(data: RunSet, measure: str) -> str:
-    """A measure's label with its unit, from the declaration the runs recorded."""
-    info = data.measure_info(measure)
-    unit = info.get("unit", "")
-    return info["label"] if unit in ("", "share") else f"{info['label']} ({unit})"
-
-
 def _measure_axis(ax: Any, data: RunSet, measure: str) -> None:
     """Shares from 0 to 100%, other measures from zero when they cannot be negative."""
     info = data.measure_info(measure)
@@ -144,7 +137,7 @@ def expression(data: Data) -> Figure:
         fig,
         ax,
         f"Chilling: dissenters who speak up each month{bands}",
-        axis_label(d, "expression_rate"),
+        d.label("expression_rate"),
     )
 
 
@@ -190,7 +183,7 @@ def blacklist(data: Data) -> Figure:
         fig,
         ax,
         "Blacklist: citizens listed",
-        axis_label(d, "blacklist_size"),
+        d.label("blacklist_size"),
         legend=bool(ax.lines),
     )
 

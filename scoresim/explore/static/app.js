@@ -22,7 +22,7 @@ function occupation(code) {
 }
 
 let overview = null;
-const state = { view: "dashboard", step: null, scenario: null, id: 0, cstep: null,
+const state = { view: "dashboard", step: null, scenario: null, id: 0, cstep: null, measure: null,
   page: 1, sort: "score", order: "asc" };
 
 function colourOf(name) {
@@ -65,7 +65,7 @@ function readUrl() {
 function writeUrl() {
   const q = new URLSearchParams();
   q.set("view", state.view);
-  if (state.view === "dashboard") q.set("step", state.step);
+  if (state.view === "dashboard") { q.set("step", state.step); if (state.measure) q.set("measure", state.measure); }
   if (state.view !== "dashboard") q.set("scenario", state.scenario);
   if (state.view === "citizen") { q.set("id", state.id); if (state.cstep !== null) q.set("cstep", state.cstep); }
   if (state.view === "blacklist") { q.set("page", state.page); q.set("sort", state.sort); q.set("order", state.order); }
@@ -156,6 +156,7 @@ async function drawDashboard() {
     lineChart("chart-exile", "dissenter_degree_ratio", "Exile: " + label("dissenter_degree_ratio")),
     lineChart("chart-blacklist", "blacklist_size", label("blacklist_size")),
     lineChart("chart-score", "mean_score", label("mean_score")),
+    lineChart("chart-any", state.measure, label(state.measure)),
   ]);
 }
 
@@ -313,6 +314,12 @@ async function start() {
     state.scenario = overview.scenarios.find((n) => n !== overview.baseline) || overview.scenarios[0];
   }
   fillSelects();
+  // Every measure the runs declare, labelled from the declarations, for the free chart.
+  const picker = document.getElementById("measure-select");
+  picker.replaceChildren(...overview.measures.map((m) => el("option", { value: m }, `${label(m)} (${m})`)));
+  if (!overview.measures.includes(state.measure)) state.measure = overview.headline[0] || overview.measures[0];
+  picker.value = state.measure;
+  picker.addEventListener("change", (e) => { state.measure = e.target.value; writeUrl(); drawDashboard(); });
   document.querySelectorAll("nav a").forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); show(a.dataset.view); }));
   document.getElementById("step").addEventListener("input", (e) => { state.step = Number(e.target.value); writeUrl(); drawDashboard(); });
   document.getElementById("citizen-form").addEventListener("submit", (e) => {
