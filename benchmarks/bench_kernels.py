@@ -23,12 +23,15 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_parallel_launch import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,20 +149,6 @@ def compare(
                 )
         rows.append({"n": n, "times": got})
     return rows
-
-
-@contextmanager
-def load(processes: int) -> Iterator[None]:
-    """Keep ``processes`` other processes spinning on the cores for the duration."""
-    spinners = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)
-    ]
-    try:
-        yield
-    finally:
-        for p in spinners:
-            p.kill()
-            p.wait()
 
 
 def table(

@@ -24,6 +24,12 @@ PERK_IDS = ("600", "650", "700", "750")
 PERK_TITLES = ("instant loan", "car without deposit", "Singapore permit", "Schengen visa")
 #: Ordinals naming the perks in descriptions (which, unlike labels, are not filled in).
 _ORDINALS = ("first", "second", "third", "fourth")
+#: Whom a perk share counts: (measure name suffix, words in the description, label).
+_PERK_GROUPS = (
+    ("", "s", "adults"),
+    ("_dissenters", " dissenters", "dissenters"),
+    ("_conformers", " conformers", "conformers"),
+)
 NO_NEXT = 1e9  # points to the next perk when none is above
 
 
@@ -328,32 +334,13 @@ class Perks(Module):
     measures = (
         *(
             Measure(
-                f"perk_share_{pid}",
-                f"share of living adults holding the {_ORDINALS[k]} perk ({PERK_TITLES[k]})",
-                label=f"adults over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
+                f"perk_share_{pid}{suffix}",
+                f"share of living adult{who} holding the {_ORDINALS[k]} perk ({PERK_TITLES[k]})",
+                label=f"{group} over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
                 kind="share",
-                headline=pid == "700",
+                headline=pid == "700" and not suffix,
             )
-            for k, pid in enumerate(PERK_IDS)
-        ),
-        *(
-            Measure(
-                f"perk_share_{pid}_dissenters",
-                f"share of living adult dissenters holding the {_ORDINALS[k]} perk "
-                f"({PERK_TITLES[k]})",
-                label=f"dissenters over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
-                kind="share",
-            )
-            for k, pid in enumerate(PERK_IDS)
-        ),
-        *(
-            Measure(
-                f"perk_share_{pid}_conformers",
-                f"share of living adult conformers holding the {_ORDINALS[k]} perk "
-                f"({PERK_TITLES[k]})",
-                label=f"conformers over {{thresholds[{k}]:g}} ({PERK_TITLES[k]})",
-                kind="share",
-            )
+            for suffix, who, group in _PERK_GROUPS
             for k, pid in enumerate(PERK_IDS)
         ),
         *(
