@@ -97,7 +97,7 @@ class Scenario(StrictModel):
                 except Exception as exc:  # any import failure is the user's to fix
                     raise PydanticCustomError(
                         "plugin_import",
-                        "cannot import plugin {name!r}: {error}",
+                        "cannot import plugin '{name}': {error}",
                         {"name": name, "error": f"{type(exc).__name__}: {exc}"},
                     ) from None
         return data

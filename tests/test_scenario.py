@@ -135,3 +135,12 @@ def test_a_scenario_extending_a_preset_can_import_a_network(tmp_path: Path) -> N
     sc = load_scenario(tmp_path / "s.toml")
     assert sc.society.agents is None and sc.society.network.kind == "edgelist"
     assert "scoring" in sc.modules
+
+
+def test_a_plugin_that_does_not_import_is_named_in_the_error() -> None:
+    from scoresim import ScenarioError, parse_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario({"plugins": ["no_such_plugin_xyz"]})
+    assert "cannot import plugin 'no_such_plugin_xyz': ModuleNotFoundError" in str(err.value)
+    assert "{" not in str(err.value).split("cannot import", 1)[1]
