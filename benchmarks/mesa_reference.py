@@ -181,14 +181,24 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
         base = lo + span * sum(
             w * c for w, c in zip(m.weights, (c_hist, c_cap, c_beh, c_id, c_rel), strict=True)
         )
-        self.spillover = min(
-            sc.spillover_cap, sc.spillover_penalty * sum(f.memory for f in self.friends)
-        )
+        if sc.spillover_form == "mean":  # friends' mean memory
+            counted = [f.memory for f in self.friends]
+            total = sum(counted) / len(counted) if counted else 0.0
+            pen = sc.spillover_penalty
+        else:  # a sum, each friend's memory counted up to the cap
+            total = sum(min(f.memory, sc.spillover_friend_cap) for f in self.friends)
+            pen = sc.spillover_friend_penalty
+        self.spillover = min(sc.spillover_cap, pen * total)
         self.next_score = min(
             max(base - sc.violation_penalty * self.memory - self.spillover, lo), hi
         )
         self.speech_cost = sc.violation_penalty * sc.weight_opinion
-        self.drag = sc.spillover_penalty * self.memory
+        own = (
+            self.memory
+            if sc.spillover_form == "mean"
+            else min(self.memory, sc.spillover_friend_cap)
+        )
+        self.drag = m.drag_per_memory * own
 
     def commit_score(self) -> None:
         """Scores change for everyone at once."""
@@ -262,6 +272,7 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
             self.sc.w_relationships,
         ]
         self.weights = [x / sum(w) for x in w]
+        self.drag_per_memory = 0.0  # set each step, before scores
         society = build_society(scenario.society, Streams(scenario.seed))
         people = society.people
         keys = ("age", "income", "assets", "occupation", "independence", "dissenter")
@@ -284,6 +295,12 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
         self.agents.do("decide_expression")
         self.agents.do("commit_expression")
         self.agents.do("update_memory")
+        sc = self.sc
+        if sc.spillover_form == "mean":  # a unit of memory's cost to a friend of mean degree
+            ends = sum(len(a.friends) for a in self.agents)  # nobody dies in the core model
+            self.drag_per_memory = sc.spillover_penalty * max(len(self.agents), 1) / max(ends, 1)
+        else:
+            self.drag_per_memory = sc.spillover_friend_penalty
         self.agents.do("compute_score")
         self.agents.do("commit_score")
         self.agents.do("grant_perks")

@@ -124,6 +124,7 @@ def test_the_score_kernel_writes_the_same_serially_and_in_parallel(n: int) -> No
         occupation=rng.integers(0, scoring._IDENTITY.size, n).astype(np.uint8),
         enrolled=rng.random(n) < 0.5,
         median_income=8000.0,
+        drag_per_memory=3.0,
     )
     empty = scoring.ScoreOutputs(*(np.zeros(n, f32) for _ in range(10)), np.zeros(n, np.uint8))
     c = scoring.ScoringParams().constants()

@@ -107,7 +107,9 @@ class ScoringConstants(NamedTuple):
         factor: Scorecard points per unit of log-odds (``pdo / ln 2``).
         offset: Scorecard points at log-odds 0.
         penalty: Points lost per unit of one's own violation memory.
-        spillover_penalty: Points lost per unit of friends' summed violation memory.
+        spillover_penalty: Points lost per unit of the friends' violation memory counted: its
+            mean over friends (``spillover_mean``) or its sum, each friend's capped.
+        spillover_mean: Whether the spillover averages over friends (else it sums).
         spillover_cap: Most points friends can cost.
         post_cost: Points one more opinion post would cost an enrolled citizen.
         public: Whether enrolled citizens' scores can be looked up.
@@ -128,6 +130,7 @@ class ScoringConstants(NamedTuple):
     offset: float
     penalty: float
     spillover_penalty: float
+    spillover_mean: bool
     spillover_cap: float
     post_cost: float
     public: bool
@@ -176,7 +179,8 @@ class ScoreInputs(NamedTuple):
 
     Attributes:
         friends_view: Per citizen, last month's score scaled to [0, 1] and this month's
-            violation memory, side by side (``(n, 2)`` float32: one cache line per friend).
+            violation memory as it counts for friends (capped per friend in the capped form),
+            side by side (``(n, 2)`` float32: one cache line per friend).
         memory: This month's violation memory.
         age: Age in years.
         income: Yearly income, USD.
@@ -187,6 +191,8 @@ class ScoreInputs(NamedTuple):
         occupation: Occupation code.
         enrolled: Whether enrolled in the score.
         median_income: This month's median income of adults, USD (at least 1).
+        drag_per_memory: Points a unit of a citizen's counted memory costs a friend: the
+            summed form's penalty, or the mean form's divided by the mean degree.
     """
 
     friends_view: F32
@@ -200,6 +206,7 @@ class ScoreInputs(NamedTuple):
     occupation: NDArray[Any]
     enrolled: NDArray[np.bool_]
     median_income: float
+    drag_per_memory: float
 
 
 class ScoreOutputs(NamedTuple):
@@ -244,12 +251,14 @@ def _compose(csr: Csr, x: ScoreInputs, c: ScoringConstants, out: ScoreOutputs) -
     occupation = x.occupation
     enrolled = x.enrolled
     median_income = x.median_income
+    drag_per_memory = x.drag_per_memory
     lo = c.lo
     span = c.span
     factor = c.factor
     offset = c.offset
     pen = c.penalty
     spill_pen = c.spillover_penalty
+    spill_mean = c.spillover_mean
     spill_cap = c.spillover_cap
     post_cost = c.post_cost
     public = c.public
@@ -293,6 +302,8 @@ def _compose(csr: Csr, x: ScoreInputs, c: ScoringConstants, out: ScoreOutputs) -
         c_id[i] = span * parts[3]
         c_rel[i] = span * parts[4]
         own = pen * mem[i]
+        if spill_mean:
+            friends_mem = friends_mem / deg if deg > 0 else 0.0
         spill = min(spill_cap, spill_pen * friends_mem)
         penalty[i] = own
         spillover[i] = spill
@@ -300,7 +311,7 @@ def _compose(csr: Csr, x: ScoreInputs, c: ScoringConstants, out: ScoreOutputs) -
         score[i] = min(max(total, lo), lo + span)
         # Only the enrolled have perks to lose; before the mandate others speak without fear.
         speech_cost[i] = post_cost if enrolled[i] else 0.0
-        drag[i] = spill_pen * mem[i]
+        drag[i] = drag_per_memory * friends_view[i, 1]
         score_public[i] = public and enrolled[i]
 
 
@@ -397,13 +408,38 @@ class ScoringParams(Params):
         le=1200,
         why="0 as described; the expungement safeguard sets 12",
     )
+    spillover_form: Literal["mean", "capped"] = param(
+        "mean",
+        "how friends' violations add up: their mean over one's friends, or a sum in which "
+        "each friend's memory counts up to spillover_friend_cap",
+        why="the articles: your friends' behaviour lowers your score; the mean makes it their "
+        "conduct, not their number (docs/model.md)",
+    )
     spillover_penalty: float = param(
+        60,
+        "mean form: points lost per unit of friends' mean violation memory",
+        ge=0,
+        le=2000,
+        plausible=(20, 160),
+        why="assumption: 3 points a unit summed over the default 20 friends, so the average "
+        "never-violator loses what the summed form took",
+    )
+    spillover_friend_penalty: float = param(
         3,
-        "points lost per unit of friends' summed violation memory",
+        "capped form: points lost per unit of each friend's violation memory",
         ge=0,
         le=100,
         plausible=(1, 8),
         why="assumption: a friend's post costs a fifth of one's own",
+    )
+    spillover_friend_cap: float = param(
+        2.0,
+        "capped form: most violation memory counted per friend",
+        ge=0,
+        le=1e6,
+        plausible=(0.5, 5),
+        why="assumption: about two recent posts; a huge cap gives the uncapped sum of "
+        "earlier versions",
     )
     spillover_cap: float = param(
         100, "most points friends can cost", ge=0, le=1000, why="keeps spillover bounded"
@@ -434,7 +470,12 @@ class ScoringParams(Params):
             factor=float(factor),
             offset=float(self.base_points - factor * np.log(self.base_odds)),
             penalty=float(self.violation_penalty),
-            spillover_penalty=float(self.spillover_penalty),
+            spillover_penalty=float(
+                self.spillover_penalty
+                if self.spillover_form == "mean"
+                else self.spillover_friend_penalty
+            ),
+            spillover_mean=self.spillover_form == "mean",
             spillover_cap=float(self.spillover_cap),
             post_cost=float(self.violation_penalty * self.weight_opinion),
             public=self.visibility == "public",
@@ -610,7 +651,15 @@ class Scoring(Module):
         friends_view = np.empty((n, 2), dtype=np.float32)
         np.subtract(score, lo, out=friends_view[:, 0])
         friends_view[:, 0] /= span
-        friends_view[:, 1] = mem
+        if p.spillover_form == "capped":
+            np.minimum(mem, np.float32(p.spillover_friend_cap), out=friends_view[:, 1])
+            drag_per_memory = c.spillover_penalty
+        else:
+            friends_view[:, 1] = mem
+            # What a unit of memory costs a friend with the mean number of friends: what
+            # cutters weigh, without knowing their own share exactly.
+            living = max(int(np.count_nonzero(people["alive"])), 1)
+            drag_per_memory = c.spillover_penalty * living / max(ctx.network.indices.size, 1)
         x = ScoreInputs(
             friends_view=friends_view,
             memory=mem,
@@ -623,6 +672,7 @@ class Scoring(Module):
             occupation=people["occupation"],
             enrolled=flag(ctx, "enrolled"),
             median_income=median_income,
+            drag_per_memory=float(drag_per_memory),
         )
         out = ScoreOutputs(
             score=score,

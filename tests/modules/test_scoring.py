@@ -8,6 +8,7 @@ import pytest
 from scoresim import Simulation
 from scoresim.modules.common import ADULT_AGE
 from scoresim.modules.scoring import pdo_points
+from scoresim.society.gather import neighbour_sum
 from tests.modules.conftest import CALM, run, sim_of
 
 
@@ -91,3 +92,43 @@ def test_binned_percentiles_are_within_a_bin_of_numpy() -> None:
     exact = np.percentile(s, QUANTILES)
     got = binned_percentiles(s, 350, 950)
     assert np.all(np.abs(np.array(got) - exact) <= PERCENTILE_BIN)
+
+
+@pytest.mark.parametrize(
+    ("form", "extra"),
+    [
+        ("mean", {}),
+        ("capped", {"spillover_friend_cap": 0.5}),
+        ("capped", {"spillover_friend_cap": 1e6}),
+    ],
+)
+def test_spillover_follows_its_form_exactly(form: str, extra: dict[str, float]) -> None:
+    pars = {"spillover_form": form, "spillover_cap": 30.0, **extra}
+    sim = run({"expression": CALM, "scoring": pars}, steps=6)  # no tie edits: one network
+    p, net = sim.people, sim.network
+    sp = next(m.pars for m in sim.modules if m.name == "scoring")  # validated, with defaults
+    mem = p["violation_memory"].astype(np.float64)
+    deg = net.degree()
+    if form == "mean":
+        counted = neighbour_sum(net, mem) / np.maximum(deg, 1)
+        expected = np.minimum(30.0, sp.spillover_penalty * counted)
+        drag = sp.spillover_penalty * p["alive"].sum() / net.indices.size * mem
+    else:
+        capped = np.minimum(mem, sp.spillover_friend_cap)
+        expected = np.minimum(30.0, sp.spillover_friend_penalty * neighbour_sum(net, capped))
+        drag = sp.spillover_friend_penalty * capped
+    np.testing.assert_allclose(p["score_spillover"], expected, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(p["drag"], drag, rtol=1e-5, atol=1e-5)
+    assert (expected == 30.0).any() and (expected > 0).any()  # the cap and the slope both bite
+
+
+def test_the_default_spillover_does_not_tax_sociability() -> None:
+    def corr(pars: dict[str, object]) -> float:
+        sim = run({"expression": CALM, "scoring": pars}, steps=12, agents=4000)
+        p = sim.people
+        clean = (p["violations"] == 0) & (p["age"] >= ADULT_AGE)
+        return float(np.corrcoef(sim.network.degree()[clean], p["score_spillover"][clean])[0, 1])
+
+    assert abs(corr({})) < 0.1  # the mean over friends: their conduct, not their number
+    # The summed form of earlier versions (a cap no one reaches) taxes the sociable.
+    assert corr({"spillover_form": "capped", "spillover_friend_cap": 1e6}) > 0.4
