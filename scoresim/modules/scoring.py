@@ -549,7 +549,13 @@ class Scoring(Module):
         State("violations", np.uint16, 0, "violations ever recorded"),
         State("months_since_violation", np.uint16, 65535, "months since the last violation"),
         State("speech_cost", np.float32, 0, "points one more opinion post would cost now"),
-        State("drag", np.float32, 0, "points this citizen's violations cost each friend"),
+        State(
+            "drag",
+            np.float32,
+            0,
+            "points this citizen's violations cost a friend (in the mean form, a friend with "
+            "the mean number of friends)",
+        ),
         State("score_public", np.uint8, 0, "1 if others can look the score up"),
     )
     reads = (

@@ -44,7 +44,7 @@ class Visible(NamedTuple):
     Attributes:
         listed_publicly: 1 while on a public blacklist.
         score_public: 1 if the score can be looked up.
-        drag: Points the citizen's violations cost each friend.
+        drag: Points the citizen's violations cost a friend (scoring's ``drag``).
         score: The score.
     """
 
