@@ -28,7 +28,7 @@ from scoresim.core.errors import InputError, RunFailedError, ScoresimError
 from scoresim.experiments.batch import run_batch
 from scoresim.experiments.compare import compare
 from scoresim.experiments.executors import Executor, InProcessExecutor, make_executor
-from scoresim.experiments.runner import is_input_error
+from scoresim.experiments.runner import input_message, is_input_error
 from scoresim.experiments.sensitivity import sensitivity as sensitivity_indices
 from scoresim.experiments.spec import RunSpec
 from scoresim.experiments.sweep import sweep as run_sweep
@@ -209,8 +209,10 @@ def run(
         raise _fail(exc) from None
     if report.failed:
         error = report.failures[spec.run_id]
+        if is_input_error(error):  # the same one line as any other bad input
+            raise _fail(InputError(input_message(error)))
         err_console.print(f"[bold red]error:[/] run failed: {error}", highlight=False)
-        raise typer.Exit(EXIT_INPUT if is_input_error(error) else EXIT_FAILED)
+        raise typer.Exit(EXIT_FAILED)
     result = load_run(run_dir(out, spec.run_id))
     path = run_dir(out, spec.run_id) / "measures.parquet"
     if as_json:

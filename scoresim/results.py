@@ -203,9 +203,34 @@ def load_run(run_dir: str | Path) -> RunResult:
         scenario_hash=meta[b"scoresim.scenario_hash"].decode(),
         started=float(manifest.get("started", 0.0)),
         finished=float(manifest.get("finished", 0.0)),
-        metadata=manifest.get("metadata") or _rebuilt_metadata(scenario),
+        metadata=_checked_metadata(manifest.get("metadata"), scenario),
         stopped_early=bool(manifest.get("stopped_early", False)),
     )
+
+
+def _checked_metadata(meta: Any, scenario: Scenario) -> dict[str, Any]:
+    """The declarations ``run.json`` recorded, if they have the shape faces rely on.
+
+    A ``run.json`` written before declarations were recorded, or edited into another shape,
+    gets them rebuilt from its scenario, so that no face trips over a missing key.
+    """
+    measures = meta.get("measures") if isinstance(meta, dict) else None
+    marks = meta.get("marks") if isinstance(meta, dict) else None
+    ok = (
+        isinstance(measures, dict)
+        and all(isinstance(v, dict) and isinstance(v.get("label"), str) for v in measures.values())
+        and isinstance(marks, list)
+        and all(
+            isinstance(k, dict)
+            and isinstance(k.get("on"), str)
+            and isinstance(k.get("value"), int | float)
+            and isinstance(k.get("label"), str)
+            and isinstance(k.get("kind"), str)
+            for k in marks
+        )
+        and isinstance(meta.get("modules"), dict)
+    )
+    return dict(meta) if ok else _rebuilt_metadata(scenario)
 
 
 def _rebuilt_metadata(scenario: Scenario) -> dict[str, Any]:

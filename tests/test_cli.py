@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from scoresim.cli import app
@@ -260,3 +261,28 @@ def test_compare_exits_1_when_a_run_fails_in_the_code(tmp_path: Path) -> None:
     res = runner.invoke(app, ["compare", str(sc), str(other), "--executor", "inprocess"])
     assert res.exit_code == 1
     assert "run(s) failed" in res.stderr and "injected fault" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "cannot read edge list"),
+        (b"0,1\n1,", "edge list has empty node ids"),
+        (b"0,1\n1e9,2\n", "nodes = 10 needs integer node ids 0..9"),
+        (b"0,1\n1,12\n", "node id 12 is outside 0..9"),
+    ],
+)
+def test_a_bad_edge_list_in_a_run_is_one_line_and_exit_2(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    (tmp_path / "e.csv").write_bytes(content)
+    sc = tmp_path / "s.toml"
+    sc.write_text(
+        'steps = 1\n[society.network]\nkind = "edgelist"\npath = "e.csv"\nnodes = 10\n'
+        "[modules.expression]\n"
+    )
+    res = runner.invoke(app, ["run", str(sc), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert expected in res.stderr.replace("\n", " ")
+    assert "Traceback" not in res.output and "run failed" not in res.stderr
+    assert "edgelist.py" not in res.stderr  # no code location for a bad input

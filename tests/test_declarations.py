@@ -273,3 +273,33 @@ def test_a_label_that_does_not_format_or_a_taken_name_is_an_input_error() -> Non
 
     with pytest.raises(InputError, match=r"\['population'\] are already reported by engine"):
         _sim(Taken())
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        [1, 2],
+        "metadata",
+        {"measures": {"population": 3}, "marks": [], "modules": {}},
+        {"measures": {}, "marks": [{"on": "score"}], "modules": {}},
+        {"measures": {}, "marks": "x", "modules": {}},
+    ],
+)
+def test_a_run_json_with_crafted_declarations_gets_them_rebuilt(
+    tmp_path: Path, crafted: Any
+) -> None:
+    from scoresim.report.html import render_report
+    from scoresim.store import load_results
+
+    sc = parse_scenario(
+        {"steps": 2, "society": {"agents": 300}, "modules": {"scoring": {}, "perks": {}}}
+    )
+    scoresim.Simulation(sc).run().write(tmp_path / "run")
+    run_json = tmp_path / "run" / "run.json"
+    info = json.loads(run_json.read_text())
+    info["metadata"] = crafted
+    run_json.write_text(json.dumps(info))
+    data = load_results(tmp_path / "run")
+    assert data.measure_info("perk_share_700")["label"] == "adults over 700 (Singapore permit)"
+    assert [m["value"] for m in data.marks("score", "perk")] == [600, 650, 700, 750]
+    assert "data-measure='mean_score'" in render_report(data)

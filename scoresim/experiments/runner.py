@@ -8,6 +8,7 @@ import time
 import traceback
 from pathlib import Path
 
+from scoresim.core.errors import InputError
 from scoresim.core.version import code_version
 from scoresim.engine.simulation import Progress, Simulation
 from scoresim.experiments.spec import RunSpec
@@ -23,6 +24,11 @@ _INPUT_ERRORS = ("InputError", "ScenarioError")
 def is_input_error(error: str | None) -> bool:
     """Whether a failed run's error text says it failed on its input, not in the code."""
     return (error or "").split(":", 1)[0] in _INPUT_ERRORS
+
+
+def input_message(error: str) -> str:
+    """An input error's own message, without the error type :func:`execute` puts first."""
+    return error.split(": ", 1)[1] if is_input_error(error) and ": " in error else error
 
 
 def pending_record(spec: RunSpec) -> RunRecord:
@@ -87,7 +93,12 @@ def execute(
         if raise_errors:
             raise
         frame = traceback.extract_tb(exc.__traceback__)[-1:] or None
-        where = f" (at {Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
+        # Where the code failed helps with a bug; a bad input's message already says it all.
+        where = (
+            f" (at {Path(frame[0].filename).name}:{frame[0].lineno})"
+            if frame and not isinstance(exc, InputError)
+            else ""
+        )
         record.status = "failed"
         record.error = f"{type(exc).__name__}: {exc}{where}"
     record.finished = time.time()
