@@ -52,7 +52,13 @@ def core_scenario(agents: int, steps: int, seed: int, **modules: dict[str, Any])
     """The scenario both implementations run (module overrides merged in)."""
     mods = {k: {**v, **modules.get(k, {})} for k, v in CORE_MODULES.items()}
     return parse_scenario(
-        {"seed": seed, "steps": steps, "society": {"agents": agents}, "modules": mods}
+        {
+            "seed": seed,
+            "steps": steps,
+            "burn_in": 0,
+            "society": {"agents": agents},
+            "modules": mods,
+        }
     )
 
 
@@ -234,24 +240,16 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
     # -- tie cutting ------------------------------------------------------------------------
 
     def cut_ties(self) -> None:
-        """Cut friends who visibly drag the score down; maybe befriend a friend of a friend."""
+        """Cut friends who visibly drag the score down (replacing them is friendship's part)."""
         tc, m = self.model.tc, self.model
         if not self.adult:
             return
-        cut_any = False
         for f in list(self.friends):
             chance = (
                 tc.cut_rate * f.drag / 10 + tc.status_rate * max(0.0, self.score - f.score) / 100
             )
             if m.random.random() < min(chance, tc.max_cut):
                 m.pending_cuts.append((self, f))
-                cut_any = True
-        if cut_any and m.random.random() < tc.rewire_share and self.friends:
-            j = m.random.choice(sorted(self.friends, key=lambda a: a.unique_id))
-            if j.friends:
-                k = m.random.choice(sorted(j.friends, key=lambda a: a.unique_id))
-                if k is not self and k.drag == 0 and k not in self.friends:
-                    m.pending_adds.append((self, k))
 
 
 class CoreModel(mesa.Model):  # type: ignore[misc]
@@ -284,7 +282,6 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
         adults = [c.income for c in self.citizens if c.adult]
         self.median_income = statistics.median(max(x, 1.0) for x in adults)
         self.pending_cuts: list[tuple[Citizen, Citizen]] = []
-        self.pending_adds: list[tuple[Citizen, Citizen]] = []
         self.agents.do("update_memory")  # the first scoring, as scoresim's init does
         self.agents.do("compute_score")
         self.agents.do("commit_score")
@@ -310,20 +307,15 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
                 a.friends.discard(b)
                 b.friends.discard(a)
                 b.ties_lost += 1
-        for a, b in self.pending_adds:
-            a.friends.add(b)
-            b.friends.add(a)
         self.pending_cuts.clear()
-        self.pending_adds.clear()
         self._measure()
 
     def _measure(self) -> None:
         adults = [c for c in self.citizens if c.adult]
         diss = [c for c in adults if c.dissenter]
         clean = [c for c in adults if c.violations == 0]
-        every_diss = [c for c in self.citizens if c.dissenter]
-        others = [c for c in self.citizens if not c.dissenter]
-        d_deg = statistics.fmean(len(c.friends) for c in every_diss) if every_diss else math.nan
+        others = [c for c in adults if not c.dissenter]  # degrees of adults, as network_stats
+        d_deg = statistics.fmean(len(c.friends) for c in diss) if diss else math.nan
         o_deg = statistics.fmean(len(c.friends) for c in others) if others else math.nan
         self.measures = {
             "expression_rate": sum(c.kind in (1, 2, 3) for c in diss) / len(diss)

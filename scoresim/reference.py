@@ -9,7 +9,13 @@ from pydantic_core import PydanticUndefined
 
 from scoresim.core import registry
 from scoresim.core.declare import Module
-from scoresim.core.specs import EdgeListNetwork, PeopleSpec, SocietySpec, SyntheticNetwork
+from scoresim.core.specs import (
+    EdgeListNetwork,
+    LifeTableSpec,
+    PeopleSpec,
+    SocietySpec,
+    SyntheticNetwork,
+)
 from scoresim.scenario import RecordSpec, Scenario
 
 __all__ = ["scenario_reference"]
@@ -18,6 +24,7 @@ _TABLES: tuple[tuple[str, type[BaseModel]], ...] = (
     ("(top level)", Scenario),
     ("[society]", SocietySpec),
     ("[society.people]", PeopleSpec),
+    ("[society.life_table]", LifeTableSpec),
     ('[society.network] with kind = "communities" (the default)', SyntheticNetwork),
     ('[society.network] with kind = "edgelist"', EdgeListNetwork),
     ("[record]", RecordSpec),

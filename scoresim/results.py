@@ -23,6 +23,8 @@ from scoresim.scenario import Scenario
 __all__ = ["RunResult", "atomic_write", "load_run", "read_measures"]
 
 MEASURES_FILE = "measures.parquet"
+#: The burn-in's measures, months -burn_in..-1 (absent when there is no burn-in).
+BURN_IN_FILE = "burn_in.parquet"
 MANIFEST_FILE = "run.json"
 SNAPSHOT_DIR = "snapshots"
 # Snapshots are sorted by id (ties by their first end), so small row groups let a reader
@@ -82,6 +84,7 @@ class RunResult:
     finished: float = 0.0
     metadata: dict[str, Any] = field(default_factory=dict)
     stopped_early: bool = False
+    burn_in: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -115,20 +118,33 @@ class RunResult:
             "seed": self.seed,
             "code_version": self.code_version,
             "steps": int(self.steps.size),
+            "burn_in": int(self.burn_in_steps.size),
             "agents": self.scenario.society.agents,
             "started": self.started,
             "finished": self.finished,
             "elapsed_s": round(self.finished - self.started, 3),
         }
 
-    def to_arrow(self) -> pa.Table:
-        """Measures as an Arrow table: step, year, month, then one column per measure."""
+    @property
+    def burn_in_steps(self) -> NDArray[np.int32]:
+        """The burn-in's months, -burn_in..-1 (the policy starts at month 0)."""
+        months = len(next(iter(self.burn_in.values()))) if self.burn_in else 0
+        return np.arange(-months, 0, dtype=np.int32)
+
+    def to_arrow(self, burn_in: bool = False) -> pa.Table:
+        """Measures as an Arrow table: step, year, month, then one column per measure.
+
+        Args:
+            burn_in: The burn-in's months (negative steps and years) instead of the run's.
+        """
+        steps = self.burn_in_steps if burn_in else self.steps
         cols: dict[str, Any] = {
-            "step": pa.array(self.steps, pa.int32()),
-            "year": pa.array(self.steps // 12, pa.int32()),
-            "month": pa.array(self.steps % 12 + 1, pa.int8()),
+            "step": pa.array(steps, pa.int32()),
+            "year": pa.array(steps // 12, pa.int32()),
+            "month": pa.array(steps % 12 + 1, pa.int8()),
         }
-        cols.update({k: pa.array(v, pa.float64()) for k, v in self.measures.items()})
+        data = self.burn_in if burn_in else self.measures
+        cols.update({k: pa.array(v, pa.float64()) for k, v in data.items()})
         # No timings here: the same scenario and seed give the same bytes on any executor.
         meta = {
             "scoresim.scenario": self.scenario.model_dump_json(),
@@ -151,6 +167,9 @@ class RunResult:
         table = self.to_arrow()
         target = out / MEASURES_FILE
         atomic_write(target, functools.partial(_write_parquet, table))
+        if self.burn_in:
+            burn = self.to_arrow(burn_in=True)
+            atomic_write(out / BURN_IN_FILE, functools.partial(_write_parquet, burn))
         for part, arrays in self.egos.items():
             ego = pa.table({k: pa.array(v) for k, v in arrays.items()})
             atomic_write(out / f"ego_{part}.parquet", functools.partial(_write_parquet, ego))
@@ -191,6 +210,14 @@ def load_run(run_dir: str | Path) -> RunResult:
     scenario = Scenario.model_validate_json(meta[b"scoresim.scenario"])
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     skip = {"step", "year", "month"}
+    burn_in: dict[str, NDArray[np.float64]] = {}
+    if (out / BURN_IN_FILE).is_file():
+        burn = pq.read_table(out / BURN_IN_FILE)
+        burn_in = {
+            name: burn.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+            for name in burn.column_names
+            if name not in skip
+        }
     return RunResult(
         scenario=scenario,
         steps=table.column("step").to_numpy().astype(np.int32),
@@ -205,6 +232,7 @@ def load_run(run_dir: str | Path) -> RunResult:
         finished=float(manifest.get("finished", 0.0)),
         metadata=_checked_metadata(manifest.get("metadata"), scenario),
         stopped_early=bool(manifest.get("stopped_early", False)),
+        burn_in=burn_in,
     )
 
 

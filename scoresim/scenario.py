@@ -74,6 +74,13 @@ class Scenario(StrictModel):
     description: str = Field("", description="what the scenario is for")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="run seed (common random numbers)")
     steps: int = Field(120, ge=1, le=100_000, description="months to simulate")
+    burn_in: int = Field(
+        36,
+        ge=0,
+        le=1200,
+        description="months the society runs without the policy before it starts (recorded "
+        "apart, as months -burn_in..-1)",
+    )
     plugins: list[str] = Field(
         default_factory=list,
         description="Python modules to import first (they register user-defined modules)",

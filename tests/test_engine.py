@@ -27,8 +27,10 @@ def _probe(phase: Phase) -> type[Module]:
 PROBES = [_probe(p) for p in reversed(Phase)]  # registered out of order on purpose
 
 
-def scenario(steps: int, modules: dict[str, dict[str, float]], agents: int = 300):
-    return parse_scenario({"steps": steps, "society": {"agents": agents}, "modules": modules})
+def scenario(steps: int, modules: dict[str, dict[str, float]], agents: int = 300, burn_in: int = 0):
+    return parse_scenario(
+        {"steps": steps, "burn_in": burn_in, "society": {"agents": agents}, "modules": modules}
+    )
 
 
 def test_phases_run_in_fixed_order_and_demography_yearly() -> None:

@@ -42,18 +42,22 @@ def test_changing_one_module_leaves_other_modules_draws_unchanged() -> None:
     from tests.conftest import BASE_MODULES
 
     changed = {k: dict(v) for k, v in BASE_MODULES.items()}
-    changed["friendship"] = {"fade_rate": 0.05, "closure_rate": 0.2}
+    changed["friendship"] = {"fade_rate": 0.05, "seek_rate": 0.9}
     base, base_measures = draws_by_key({})
     other, other_measures = draws_by_key({"modules": changed})
     assert base.keys() == other.keys()
     assert ("friendship", "fade", 0) in base  # in-kernel blocks are logged by their start
     for key, blocks in base.items():
-        for x, y in zip(blocks, other[key], strict=True):
+        changed_module = key[0].startswith("friendship")  # its burn-in streams included
+        if not changed_module:
+            assert len(blocks) == len(other[key]), key
+        # (friendship makes as many blocks of attempts as its keenest seeker's attempts)
+        for x, y in zip(blocks, other[key], strict=False):
             m = min(x.size, y.size)
             # Every stream yields the same values: a changed module cannot shift another's
             # draws, and its own draw i stays draw i even when it draws more or fewer.
             assert np.array_equal(x[:m], y[:m]), key
-            if key[0] != "friendship":
+            if not changed_module:
                 assert x.size == y.size, key
     # The change really changed what friendship did.
     assert not np.array_equal(base_measures["ties_faded"], other_measures["ties_faded"])

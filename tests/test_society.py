@@ -59,11 +59,14 @@ def test_memory_budget_per_citizen_and_edge() -> None:
 def test_population_attributes() -> None:
     soc = build(20_000)
     p = soc.people
-    assert p["age"].min() >= 18 and p["age"].max() <= 80
+    assert p["age"].min() == 0 and p["age"].max() < 100
+    children = np.flatnonzero(p["age"] < 18)
+    assert 0.2 < children.size / p.n < 0.27  # the life table's pyramid: about 23% children
     assert np.all(p["income"] > 0) and np.all(p["assets"] > 0)
     ind = p["independence"]
     assert ind.min() >= 0 and ind.max() <= 1
     assert abs(p["dissenter"].mean() - 0.15) < 0.01
     # Dissent is likelier among the independent.
     assert ind[p["dissenter"] == 1].mean() > ind[p["dissenter"] == 0].mean() + 0.05
-    assert np.median(p["income"]) > 0.5 * 9000
+    working = (p["age"] >= 22) & (p["age"] < 65)
+    assert np.median(p["income"][working]) > 0.5 * 9000

@@ -15,7 +15,17 @@ from numpy.typing import NDArray
 
 from scoresim.core.rng import Stream
 
-__all__ = ["Citizens", "Context", "Ties"]
+__all__ = ["Citizens", "Context", "LifeTableView", "Ties"]
+
+
+class LifeTableView(Protocol):
+    """The society's mortality and fertility by whole year of age."""
+
+    def hazard(self, age: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Yearly chance of death at each age."""
+
+    def fertility(self, age: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Yearly chance of a child at each age, without any policy."""
 
 
 class Citizens(Protocol):
@@ -56,6 +66,9 @@ class Ties(Protocol):
 
     def degree(self, nodes: NDArray[np.integer] | None = None) -> NDArray[np.int64]:
         """Ties of each node (or of ``nodes``)."""
+
+    def sources(self) -> NDArray[np.int64]:
+        """The first end of each entry of ``indices`` (the row holding it)."""
 
     def neighbours(self, i: int) -> NDArray[np.int32]:
         """Ids of node ``i``'s neighbours, ascending."""
@@ -102,6 +115,14 @@ class Context(Protocol):
     @property
     def year(self) -> int:
         """The current year of the run, from 0."""
+
+    @property
+    def life_table(self) -> LifeTableView:
+        """The society's life table (``society.life_table``)."""
+
+    @property
+    def burn_in(self) -> bool:
+        """Whether this step is in the burn-in, before the policy starts."""
 
     def stream(self, decision: str) -> Stream:
         """The random stream of a decision the current module declared in ``streams``."""

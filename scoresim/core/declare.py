@@ -209,6 +209,8 @@ class Module:
         name: Key of the module in scenario files (``[modules.NAME]``).
         phase: When in the step it runs.
         order: Position within the phase (lower first; ties broken by name).
+        policy: Part of the scoring system rather than of every society: dormant during the
+            burn-in (its states read as absent), started when the policy starts.
         Params: Its parameter model.
         states: Per-citizen arrays it owns (allocated by the engine).
         reads: Other modules' states it reads, with the value assumed in their absence.
@@ -222,6 +224,7 @@ class Module:
     name: ClassVar[str]
     phase: ClassVar[Phase]
     order: ClassVar[int] = 100
+    policy: ClassVar[bool] = False
     Params: ClassVar[type[_BaseParams]] = _BaseParams
     states: ClassVar[tuple[State, ...]] = ()
     reads: ClassVar[tuple[Read, ...]] = ()
@@ -257,6 +260,7 @@ class Module:
         return {
             "phase": self.phase.name.lower(),
             "order": self.order,
+            "policy": self.policy,
             "doc": doc.splitlines()[0] if doc else "",
             "params": self.pars.model_dump(mode="json"),
             "states": {s.name: s.metadata() for s in self.states},

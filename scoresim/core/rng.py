@@ -150,12 +150,15 @@ class Streams:
     Args:
         seed: Run seed (a non-negative integer).
         log: Optional callback passed to every stream it makes.
+        namespace: Appended to module names in the streams' keys: the burn-in's streams
+            (``"@burn-in"``) are independent of the run's own, step for step.
     """
 
-    def __init__(self, seed: int, log: DrawLog | None = None):
+    def __init__(self, seed: int, log: DrawLog | None = None, namespace: str = ""):
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         self.seed = seed
+        self.namespace = namespace
         self._log = log
         self._made: dict[tuple[str, str], Stream] = {}
 
@@ -163,5 +166,5 @@ class Streams:
         """Return the stream of ``decision`` in ``module`` (the same object on each call)."""
         key = (module, decision)
         if key not in self._made:
-            self._made[key] = Stream(self.seed, module, decision, self._log)
+            self._made[key] = Stream(self.seed, module + self.namespace, decision, self._log)
         return self._made[key]

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "DEFAULT_AGENTS",
     "EdgeListNetwork",
+    "LifeTableSpec",
     "NetworkSpec",
     "PeopleSpec",
     "SocietySpec",
@@ -39,6 +40,49 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class LifeTableSpec(StrictModel):
+    """Mortality and fertility by age: the society's demographic regime, without any policy.
+
+    Yearly mortality is Gompertz, ``mortality_30 * exp(mortality_growth * (age - 30))``,
+    certain at ``max_age``. Fertility is flat over the ages ``fertility_min..fertility_max``
+    (one parent per child) at the level that gives each newborn ``net_reproduction``
+    children over its life, so 1 keeps the population stationary. The founding population's
+    ages follow the stationary pyramid of this table.
+    """
+
+    mortality_30: float = Field(
+        0.001, gt=0, le=0.5, description="yearly chance of death at age 30 (Gompertz level)"
+    )
+    mortality_growth: float = Field(
+        0.085, ge=0, le=0.3, description="Gompertz growth of mortality per year of age"
+    )
+    max_age: int = Field(100, ge=40, le=120, description="age that nobody outlives, years")
+    fertility_min: int = Field(20, ge=10, le=60, description="youngest age of parents, years")
+    fertility_max: int = Field(40, ge=10, le=70, description="oldest age of parents, years")
+    net_reproduction: float = Field(
+        1.0,
+        ge=0,
+        le=3,
+        description="children per newborn over its life (1: a stationary population)",
+    )
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> LifeTableSpec:
+        if self.fertility_max < self.fertility_min:
+            raise PydanticCustomError(
+                "fertility_ages",
+                "fertility_max ({hi}) must be at least fertility_min ({lo})",
+                {"hi": self.fertility_max, "lo": self.fertility_min},
+            )
+        if self.fertility_max >= self.max_age:
+            raise PydanticCustomError(
+                "fertility_ages",
+                "fertility_max ({hi}) must be below max_age ({top})",
+                {"hi": self.fertility_max, "top": self.max_age},
+            )
+        return self
+
+
 class PeopleSpec(StrictModel):
     """How synthetic citizens' attributes are drawn."""
 
@@ -48,8 +92,12 @@ class PeopleSpec(StrictModel):
         2.0, gt=0, le=100, description="median ratio of assets to yearly income"
     )
     assets_sigma: float = Field(1.0, ge=0, le=4, description="log-sd of the assets ratio")
-    age_min: int = Field(18, ge=0, le=119, description="youngest citizen's age, years")
-    age_max: int = Field(80, ge=1, le=120, description="oldest citizen's age, years")
+    age_min: int = Field(
+        0, ge=0, le=119, description="youngest founding citizen's age, years (pyramid cut)"
+    )
+    age_max: int = Field(
+        100, ge=1, le=120, description="oldest founding citizen's age, years (pyramid cut)"
+    )
     independence_a: float = Field(2.0, gt=0, le=100, description="Beta a of independence")
     independence_b: float = Field(2.0, gt=0, le=100, description="Beta b of independence")
     dissenter_share: float = Field(
@@ -124,6 +172,9 @@ class SocietySpec(StrictModel):
         description="number of citizens; 10,000 by default; an imported edge list sets it",
     )
     people: PeopleSpec = Field(PeopleSpec(), description="citizens' attributes")
+    life_table: LifeTableSpec = Field(
+        LifeTableSpec(), description="mortality and fertility by age, without any policy"
+    )
     network: NetworkSpec = Field(SyntheticNetwork(), description="the social network")
 
     @model_validator(mode="before")
@@ -144,3 +195,13 @@ class SocietySpec(StrictModel):
         if not imported and data.get("agents") is None:
             data = {**data, "agents": DEFAULT_AGENTS}
         return data
+
+    @model_validator(mode="after")
+    def _pyramid_within_life(self) -> SocietySpec:
+        if self.people.age_max > self.life_table.max_age:
+            raise PydanticCustomError(
+                "age_beyond_life",
+                "people.age_max ({age}) is beyond life_table.max_age ({top})",
+                {"age": self.people.age_max, "top": self.life_table.max_age},
+            )
+        return self

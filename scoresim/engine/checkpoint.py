@@ -28,12 +28,18 @@ FORMAT = 1
 
 
 def save_checkpoint(sim: Simulation, path: str | Path) -> Path:
-    """Write ``sim``'s state after its last completed step to ``path`` (atomically)."""
+    """Write ``sim``'s state after its last completed step to ``path`` (atomically).
+
+    A run not started yet is started first (burn-in included): a checkpoint always holds a
+    run whose policy has started.
+    """
     target = Path(path)
+    sim.start()
     arrays: dict[str, NDArray[Any]] = {
         "net:indptr": sim.network.indptr,
         "net:indices": sim.network.indices,
         "measures": sim.measures.as_array(),
+        "burn_in_measures": sim.burn_in_measures.as_array(),
     }
     arrays.update({f"people:{k}": v for k, v in sim.people.arrays().items()})
     if sim.society.external_ids is not None:
@@ -106,6 +112,8 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
         prefix = f"module:{m.name}:"
         m.set_state({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
     sim.measures.load_array(arrays["measures"])
+    if "burn_in_measures" in arrays:
+        sim.burn_in_measures.load_array(arrays["burn_in_measures"])
     for key, value in arrays.items():
         if key.startswith(("snap:", "ties:")):
             kind, step, name = key.split(":", 2)

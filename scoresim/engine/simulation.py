@@ -20,6 +20,7 @@ from scoresim.engine.measures import MeasureTable
 from scoresim.results import RunResult
 from scoresim.scenario import Scenario
 from scoresim.society import Network, People, Society, build_society
+from scoresim.society.lifetable import LifeTable
 
 __all__ = ["SOCIETY_STATES", "Simulation", "Stop"]
 
@@ -34,7 +35,10 @@ SOCIETY_STATES = (
     "dissenter",
     "community",
     "generation",
+    "parent",
 )
+#: Namespace of the burn-in's random streams (independent of the run's own).
+BURN_IN_STREAMS = "@burn-in"
 
 Progress = Callable[[int, int], None]
 #: Asked after each step whether the run may stop early (an absorbing state, say).
@@ -43,6 +47,13 @@ Stop = Callable[["Simulation"], bool]
 
 class Simulation:
     """One run of one scenario.
+
+    A run starts with the burn-in: ``scenario.burn_in`` months of the society's own
+    mechanisms (the modules not marked ``policy``), with their own random streams and the
+    policy modules' states read as absent, so that every scenario of one society and seed
+    starts its policy from the same settled society. The policy modules are then started
+    and the clock set back to month 0. The burn-in's measures are kept apart
+    (``burn_in_measures``).
 
     Args:
         scenario: What to simulate.
@@ -66,6 +77,9 @@ class Simulation:
     ):
         self.scenario = scenario
         self.streams = Streams(scenario.seed, draw_log)
+        self._run_streams = self.streams
+        self._burn_streams = Streams(scenario.seed, draw_log, BURN_IN_STREAMS)
+        self.life_table = LifeTable(scenario.society.life_table)
         self.modules: list[Module] = build_modules(scenario.modules, modules)
         names = [m.name for m in self.modules]
         if len(set(names)) != len(names):
@@ -86,6 +100,11 @@ class Simulation:
                 self.people.declare(st.name, st.dtype, st.fill)
         declared = [*ENGINE_MEASURES, *(x for m in self.modules for x in m.measures)]
         self.measures = MeasureTable([x.name for x in declared])
+        self.burn_in_measures = MeasureTable([x.name for x in declared])
+        self._active = self.modules
+        self.burn_in = False
+        self.policy_started = _resume
+        self._dormant_states = {s.name: s.fill for m in self.modules if m.policy for s in m.states}
         self._check_record()
         self._reads = self._resolve_reads()
         self._current: Module | None = None
@@ -95,14 +114,9 @@ class Simulation:
         self.egos = np.empty(0, dtype=np.int64)
         self.ego_start: dict[str, dict[str, NDArray[Any]]] = {}
         if not _resume:
-            for m in self.modules:
-                self._current = m
-                m.init(self)
-            self._current = None
-            self.egos = choose_egos(
-                self.people, self.network, self.streams, scenario.record.ego_networks
-            )
-            self.ego_start = capture(self.network, self.people, self.egos, 0)
+            self._init([m for m in self.modules if not m.policy])
+            if scenario.burn_in == 0:
+                self.start()
 
     # -- what modules use -------------------------------------------------------------------
 
@@ -156,6 +170,9 @@ class Simulation:
                 f"module {m.name!r} did not declare it reads {name!r}; reads: {declared}"
             )
         default, dtype, writes = read
+        if self.burn_in and name in self._dormant_states:  # no policy yet: as if absent
+            fill = self._dormant_states[name] if default is None else default
+            return np.full(self.n, fill, dtype=dtype)
         if name in self.people:
             view = self.people[name]
             if not writes:  # another module's state: read-only unless declared otherwise
@@ -185,8 +202,43 @@ class Simulation:
 
     # -- running --------------------------------------------------------------------------
 
+    def start(self, progress: Progress | None = None) -> None:
+        """Run the burn-in, then start the policy modules at month 0 (once; ``run`` calls it).
+
+        Args:
+            progress: Told after each burn-in month, with (months done, months in all of the
+                burn-in and the run).
+        """
+        if self.policy_started:
+            return
+        months = self.scenario.burn_in
+        total = months + self.scenario.steps
+        self._active = [m for m in self.modules if not m.policy]
+        self.streams, self.burn_in = self._burn_streams, True
+        run_measures, self.measures = self.measures, self.burn_in_measures
+        try:
+            for _ in range(months):
+                self._step()
+                if progress is not None:
+                    progress(self.t, total)
+        finally:
+            self.measures = run_measures
+            self.streams, self.burn_in = self._run_streams, False
+            self._active = self.modules
+        self.t = 0
+        self.policy_started = True
+        self._init([m for m in self.modules if m.policy])
+        self.egos = choose_egos(
+            self.people, self.network, self.streams, self.scenario.record.ego_networks
+        )
+        self.ego_start = capture(self.network, self.people, self.egos, 0)
+
     def step(self) -> None:
-        """Advance one month through every phase in order."""
+        """Advance one month through every phase in order (after the burn-in)."""
+        self.start()
+        self._step()
+
+    def _step(self) -> None:
         t = self.t
         year_end = t % 12 == 11
         self.measures.begin()
@@ -195,7 +247,7 @@ class Simulation:
         for phase in Phase:
             if phase in YEARLY_PHASES and not year_end:
                 continue
-            for m in self.modules:
+            for m in self._active:
                 if m.phase is phase:
                     self._current = m
                     m.step(self)
@@ -207,7 +259,7 @@ class Simulation:
         self.measures.set("ties_cut_total", float(self.network.cut_total - cut0))
         self.measures.set("ties_added_total", float(self.network.added_total - added0))
         self.measures.end()
-        if t in self._snapshot_at:
+        if t in self._snapshot_at and not self.burn_in:
             self.snapshots[t] = self._snapshot()
             if t in (self._snapshot_at[0], self._snapshot_at[-1]):
                 self.tie_snapshots[t] = {
@@ -223,19 +275,22 @@ class Simulation:
 
         Args:
             until: Stop before this step (lets a run be checkpointed half-way).
-            progress: Called after each step with (steps done, steps in all).
+            progress: Called after each month with (months done, months in all), the
+                burn-in's included.
             stop: Asked after each step but the scenario's last; the run ends there when it
                 returns True (for instance when the state is absorbing). The result then
                 holds the steps run, ``stopped_early`` is set (and kept by checkpoints), and
                 later calls of ``run`` add no step.
         """
+        self.start(progress)
+        months = self.scenario.burn_in
         end = self.scenario.steps if until is None else min(until, self.scenario.steps)
         # A run that stopped early is over: running it again (or resuming its checkpoint)
         # adds no step.
         while self.t < end and not self.stopped_early:
-            self.step()
+            self._step()
             if progress is not None:
-                progress(self.t, self.scenario.steps)
+                progress(months + self.t, months + self.scenario.steps)
             # Asked after every step but the scenario's last, wherever `until` cuts the run,
             # so that a run split by checkpoints stops where the whole run would.
             if stop is not None and self.t < self.scenario.steps and stop(self):
@@ -270,10 +325,14 @@ class Simulation:
         keep = self.scenario.record.measures
         if keep != "all":
             cols = {k: v for k, v in cols.items() if k in keep}
+        burn = self.burn_in_measures.columns()
+        if keep != "all":
+            burn = {k: v for k, v in burn.items() if k in keep}
         return RunResult(
             scenario=self.scenario,
             steps=np.arange(len(self.measures), dtype=np.int32),
             measures=cols,
+            burn_in=burn if len(self.burn_in_measures) else {},
             snapshots=dict(self.snapshots),
             tie_snapshots=dict(self.tie_snapshots),
             egos=self.ego_networks(),
@@ -286,6 +345,12 @@ class Simulation:
         )
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _init(self, modules: list[Module]) -> None:
+        for m in modules:
+            self._current = m
+            m.init(self)
+        self._current = None
 
     def _running(self, what: str) -> Module:
         if self._current is None:

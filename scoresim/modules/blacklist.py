@@ -138,6 +138,7 @@ class Blacklist(Module):
 
     name = "blacklist"
     phase = Phase.OUTCOMES
+    policy = True
     Params = BlacklistParams
     pars: BlacklistParams
     states = (

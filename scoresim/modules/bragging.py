@@ -68,6 +68,7 @@ class Bragging(Module):
 
     name = "bragging"
     phase = Phase.OUTCOMES
+    policy = True
     Params = BraggingParams
     pars: BraggingParams
     states = (State("brags", np.uint16, 0, "months in which the citizen posted their score"),)

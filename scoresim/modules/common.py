@@ -6,13 +6,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoresim.core.context import Citizens, Context
+from scoresim.society.population import ADULT_AGE
+
+__all__ = [
+    "ADULT_AGE",
+    "KIND_HISTORY",
+    "KIND_NEWS",
+    "KIND_NONE",
+    "KIND_OPINION",
+    "flag",
+    "living_adults",
+]
 
 #: Kinds of violation the expression module writes into ``violation_kind`` and the scoring
 #: module weighs: the vocabulary the two share through that state.
 KIND_NONE, KIND_OPINION, KIND_HISTORY, KIND_NEWS = 0, 1, 2, 3
-
-#: Age from which citizens post, are scored, enrol and count in adult measures.
-ADULT_AGE = 18
 
 
 def living_adults(people: Citizens) -> NDArray[np.bool_]:

@@ -1,6 +1,10 @@
-"""Demography (yearly): ageing, retirement, deaths, and births that rise with perks.
+"""Demography (yearly): ageing, retirement, deaths and births by the society's life table.
 
-Newborns inherit independence with noise; whether they hold dissenting views follows the same
+Mortality and fertility by age come from the life table (``society.life_table``), which
+keeps a society without policy stationary. Perks change who has the children, not how many:
+each fertile citizen's chance is the table's, weighted by ``1 + perk_fertility * perks`` and
+divided by that weight's mean over the fertile, so births stay those of the table. Newborns
+inherit independence with noise; whether they hold dissenting views follows the same
 dependence on independence as in the founding population. Children's prospects (their income
 when they start work) rise with their parent's perks. Over generations this is the selection
 the articles fear: if perks go to the obedient, so do children and successful children.
@@ -33,31 +37,10 @@ class DemographyParams(Params):
     pension_ratio: float = param(
         0.5, "pension over last income", ge=0, le=2, plausible=(0.3, 0.8), why="assumption"
     )
-    mortality_30: float = param(
-        0.001,
-        "yearly chance of death at age 30 (Gompertz level)",
-        ge=0,
-        le=1,
-        why="close to life tables of middle-income countries",
-    )
-    mortality_growth: float = param(
-        0.085,
-        "Gompertz growth of mortality per year of age",
-        ge=0,
-        le=0.3,
-        why="the usual doubling of mortality every 8 years",
-    )
-    fertility: float = param(
-        0.05,
-        "yearly chance an adult aged 20-40 has a child, without perks",
-        ge=0,
-        le=1,
-        plausible=(0.02, 0.08),
-        why="about one child per adult over 20 years",
-    )
     perk_fertility: float = param(
         0.5,
-        "relative rise in fertility per $1,000 a year of perks",
+        "relative rise in a person's fertility per $1,000 a year of perks (births are "
+        "shared out anew, not added)",
         ge=0,
         le=10,
         plausible=(0.0, 2.0),
@@ -86,16 +69,13 @@ class DemographyParams(Params):
 
 @register
 class Demography(Module):
-    """Citizens age, retire and die (Gompertz); adults of 20-40 have children."""
+    """Citizens age, retire and die, and have children, by the life table; perks shift who."""
 
     name = "demography"
     phase = Phase.DEMOGRAPHY
     Params = DemographyParams
     pars: DemographyParams
-    states = (
-        State("parent", np.int32, -1, "id of the parent (-1 for the founding population)"),
-        State("prospects", np.float32, 1.0, "multiplier of starting income"),
-    )
+    states = (State("prospects", np.float32, 1.0, "multiplier of starting income"),)
     reads = (
         Read("perk_value", 0),  # without perks, fertility and prospects are everyone's
         Read("wage", 0, writes=True),  # careers set it; without the economy, the zeros are dropped
@@ -156,12 +136,12 @@ class Demography(Module):
 
     def step(self, ctx: Context) -> None:
         """One year: ageing, school leaving, retirement, deaths, births."""
-        p, people = self.pars, ctx.people
+        people = ctx.people
         alive = people["alive"].astype(bool)
         age = people["age"]
         age[alive] += 1
         self._careers(ctx, alive)
-        hazard = np.minimum(1.0, p.mortality_30 * np.exp(p.mortality_growth * (age - 30.0)))
+        hazard = ctx.life_table.hazard(age)
         dies = alive & ctx.stream("death").bernoulli(ctx.t, hazard, ctx.n)
         people["alive"][dies] = 0
         ctx.network.cut(*ctx.network.ties_of(np.flatnonzero(dies)))
@@ -209,16 +189,15 @@ class Demography(Module):
         wage[retiring] *= np.float32(p.pension_ratio)
 
     def _births(self, ctx: Context, alive: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Adults of 20-40 have children, more with more perks; returns the newborns' ids."""
+        """Citizens of fertile age have children, more with more perks; the newborns' ids."""
         p, people, n, t = self.pars, ctx.people, ctx.n, ctx.t
         age = people["age"]
-        perks = ctx.read("perk_value")
-        if "perk_value" not in people:
-            # Without perks the chance of a birth is the fertility itself, in float64: float32
-            # zeros would round it to float32 (and change who is born).
-            perks = perks.astype(np.float64)
-        chance = np.minimum(1.0, p.fertility * (1.0 + p.perk_fertility * perks / 1000.0))
-        fertile = alive & (age >= 20) & (age <= 40)
+        perks = ctx.read("perk_value").astype(np.float64)
+        base = ctx.life_table.fertility(age)
+        fertile = alive & (base > 0)
+        weight = 1.0 + p.perk_fertility * perks / 1000.0
+        mean_weight = float(weight[fertile].mean()) if fertile.any() else 1.0
+        chance = np.minimum(1.0, base * weight / mean_weight)
         parents = np.flatnonzero(fertile & ctx.stream("birth").bernoulli(t, chance, n))
         # Children's draws are indexed by their parent's id: common random numbers hold.
         noise = ctx.stream("child_independence").normal(t, n)[parents]

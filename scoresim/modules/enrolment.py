@@ -53,6 +53,7 @@ class Enrolment(Module):
 
     name = "enrolment"
     phase = Phase.SCORING
+    policy = True
     order = 50  # before the score, so this month's enrolment counts
     Params = EnrolmentParams
     pars: EnrolmentParams

@@ -7,6 +7,7 @@ import numpy as np
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, param
 from scoresim.core.registry import register
+from scoresim.modules.common import living_adults
 from scoresim.society.gather import degree_sums, largest_component, tie_correlation
 
 
@@ -42,13 +43,13 @@ class NetworkStats(Module):
     measures = (
         Measure(
             "mean_degree",
-            "mean number of ties of the living",
+            "mean number of ties of living adults",
             label="mean ties per citizen",
             unit="ties",
         ),
         Measure(
             "isolated_share",
-            "share of the living with no tie",
+            "share of living adults with no tie",
             label="citizens without ties",
             kind="share",
             better="lower",
@@ -63,13 +64,13 @@ class NetworkStats(Module):
         ),
         Measure(
             "dissenter_mean_degree",
-            "mean number of ties of living dissenters",
+            "mean number of ties of living adult dissenters",
             label="dissenters' mean ties",
             unit="ties",
         ),
         Measure(
             "others_mean_degree",
-            "mean number of ties of the other living citizens",
+            "mean number of ties of the other living adults",
             label="others' mean ties",
             unit="ties",
         ),
@@ -100,10 +101,13 @@ class NetworkStats(Module):
             return
         people = ctx.people
         alive = people["alive"] == 1
-        if not alive.any():
+        # Degrees of adults: newborns join with one tie and make friends over their first
+        # months, which would dent every year's last month.
+        adult = living_adults(people)
+        if not adult.any():
             return
-        diss = alive & (people["dissenter"] == 1)
-        count, ties, isolated, n_diss, diss_ties = degree_sums(ctx.network.indptr, alive, diss)
+        diss = adult & (people["dissenter"] == 1)
+        count, ties, isolated, n_diss, diss_ties = degree_sums(ctx.network.indptr, adult, diss)
         n_other, other_ties = count - n_diss, ties - diss_ties
         ctx.record("mean_degree", ties / count)
         ctx.record("isolated_share", isolated / count)

@@ -311,6 +311,7 @@ class Perks(Module):
 
     name = "perks"
     phase = Phase.SCORING
+    policy = True
     order = 110  # after the score is computed
     Params = PerksParams
     pars: PerksParams

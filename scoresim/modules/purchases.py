@@ -130,6 +130,7 @@ class Purchases(Module):
 
     name = "purchases"
     phase = Phase.ECONOMY
+    policy = True
     order = 200  # after earnings
     Params = PurchasesParams
     pars: PurchasesParams

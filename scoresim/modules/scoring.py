@@ -496,6 +496,7 @@ class Scoring(Module):
 
     name = "scoring"
     phase = Phase.SCORING
+    policy = True
     Params = ScoringParams
     pars: ScoringParams
     states = (

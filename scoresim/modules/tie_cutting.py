@@ -1,4 +1,10 @@
-"""Citizens cut friends who visibly drag their score down, and befriend safer people."""
+"""Citizens cut friends who visibly drag their score down, and turn down such new friends.
+
+Cut ties are replaced the way every society replaces lost friends (the friendship module's
+search for new ties); what the score changes is who is accepted. Each citizen's ``refusal``
+is the chance that someone they meet turns their friendship down, ``vetting`` times the
+monthly chance a friend would cut them for their listing and visible drag.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,9 @@ from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
-from scoresim.core.rng import uniform_at, uniforms_at
+from scoresim.core.rng import uniform_at
 from scoresim.modules.common import flag, living_adults
 from scoresim.society.csr_kernels import BIT_CHUNK, Csr, bit_positions, set_bit
-from scoresim.society.gather import friend_of_friend
 from scoresim.society.network import normalise_pairs
 from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
@@ -104,13 +109,15 @@ class TieCuttingParams(Params):
         le=1,
         why="keeps probabilities valid",
     )
-    rewire_share: float = param(
-        0.5,
-        "chance a cut is followed by a new tie to a friend of a friend in good standing",
+    vetting: float = param(
+        20.0,
+        "chance that someone met turns down a new friend, over the monthly chance a friend "
+        "would cut them (refusal = vetting x that chance, at most 1)",
         ge=0,
-        le=1,
-        plausible=(0.0, 1.0),
-        why="assumption: people replace lost company",
+        le=1000,
+        plausible=(0.0, 50.0),
+        why="assumption: a friendship not yet made is cheaper to refuse than one to end; "
+        "the articles: anyone can look anyone up",
     )
 
     def constants(self) -> TieCuttingConstants:
@@ -201,11 +208,18 @@ class TieCutting(Module):
 
     name = "tie_cutting"
     phase = Phase.SOCIAL_RESPONSE
+    policy = True
     Params = TieCuttingParams
     pars: TieCuttingParams
     states = (
         State("ties_cut_by", np.uint16, 0, "ties this citizen cut for score reasons"),
         State("ties_lost", np.uint16, 0, "ties others cut with this citizen for score reasons"),
+        State(
+            "refusal",
+            np.float32,
+            0.0,
+            "chance that someone this citizen meets turns their friendship down",
+        ),
     )
     reads = (
         Read("score"),  # friends are cut to protect one's score
@@ -213,9 +227,8 @@ class TieCutting(Module):
         Read("score_public"),
         Read("enrolled", 1),  # without enrolment, every adult has a score to protect
         Read("listed_publicly", 0),  # without a blacklist, nobody is shunned for a listing
-        Read("blacklisted", 0),  # nor avoided when making new friends
     )
-    streams = ("cut", "rewire")
+    streams = ("cut",)
     measures = (
         Measure(
             "ties_cut",
@@ -226,11 +239,10 @@ class TieCutting(Module):
             better="lower",
         ),
         Measure(
-            "ties_rewired",
-            "new ties formed after a score-driven cut this month",
-            label="ties formed after a score-driven cut",
-            kind="count",
-            unit="ties",
+            "mean_refusal",
+            "mean chance that someone a living adult meets turns their friendship down",
+            label="chance a new friendship is refused",
+            better="lower",
         ),
         Measure(
             "dissenter_ties_lost",
@@ -243,7 +255,7 @@ class TieCutting(Module):
     )
 
     def step(self, ctx: Context) -> None:
-        """Draw cuts over every directed tie, then rewire some cutters."""
+        """Draw cuts over every directed tie; set who new acquaintances would turn down."""
         p, people, net, t, n = self.pars, ctx.people, ctx.network, ctx.t, ctx.n
         alive = people["alive"] == 1
         cares = living_adults(people) & flag(ctx, "enrolled")
@@ -259,7 +271,7 @@ class TieCutting(Module):
         csr = Csr(net.indptr, net.indices)
         weighed = Weighed(cares=cares, score=score, fixed=fixed, seen_score=seen_score)
         cut = _cuts(n, csr, weighed, ctx.stream("cut").base(t), c)
-        del weighed, fixed, seen_score
+        del weighed, seen_score
         pos = bit_positions(cut, n)
         src = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each cut
         dst = net.indices[pos].astype(np.int64)
@@ -268,22 +280,12 @@ class TieCutting(Module):
         np.add.at(people["ties_cut_by"], src, 1)
         np.add.at(people["ties_lost"], dst, 1)
 
-        cutters = np.unique(src)
-        stream = ctx.stream("rewire")  # three draws per cutter, by id: only cutters'
-        seek = cutters[uniforms_at(stream.base(t, 0), cutters) < p.rewire_share]
-        target = friend_of_friend(
-            net, seek, uniforms_at(stream.base(t, 1), seek), uniforms_at(stream.base(t, 2), seek)
-        )
-        ok = target >= 0
-        good = np.zeros(target.size, dtype=bool)
-        listed = flag(ctx, "blacklisted")
-        good[ok] = alive[target[ok]] & (ctx.read("drag")[target[ok]] == 0) & ~listed[target[ok]]
-        a, b = normalise_pairs(seek[good], target[good], n)
-        fresh = ~net.has_ties(a, b)
-        net.add(a[fresh], b[fresh])
+        refusal = people["refusal"]
+        np.minimum(fixed * np.float32(p.vetting), np.float32(1.0), out=refusal)
+        adults = living_adults(people)
         diss = alive & (people["dissenter"] == 1)
         ctx.record("ties_cut", float(cu.size))
-        ctx.record("ties_rewired", float(np.count_nonzero(fresh)))
+        ctx.record("mean_refusal", float(refusal[adults].mean()) if adults.any() else 0.0)
         ctx.record(
             "dissenter_ties_lost", float(people["ties_lost"][diss].mean()) if diss.any() else 0.0
         )

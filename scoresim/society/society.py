@@ -10,9 +10,10 @@ from numpy.typing import NDArray
 from scoresim.core.rng import Streams
 from scoresim.core.specs import EdgeListNetwork, SocietySpec
 from scoresim.society.edgelist import read_edgelist
-from scoresim.society.network import Network
+from scoresim.society.lifetable import LifeTable
+from scoresim.society.network import Network, normalise_pairs
 from scoresim.society.people import People
-from scoresim.society.population import synthetic_people
+from scoresim.society.population import ADULT_AGE, founding_parents, synthetic_people
 from scoresim.society.synthetic import synthetic_network
 
 __all__ = ["Society", "build_society"]
@@ -63,6 +64,11 @@ def _community_from_order(n: int, block: int = 100) -> NDArray[np.int32]:
 def build_society(spec: SocietySpec, streams: Streams) -> Society:
     """Build the society a scenario describes.
 
+    Founding children are linked to a parent (see
+    :func:`~scoresim.society.population.founding_parents`). In a generated network the
+    parent is also a friend, and the generator draws that many fewer ties, so that the mean
+    degree is the configured one; an imported topology is kept as it is.
+
     Args:
         spec: Its society section.
         streams: The run's random streams (the module name ``"society"`` is reserved).
@@ -70,15 +76,25 @@ def build_society(spec: SocietySpec, streams: Streams) -> Society:
     Raises:
         InputError: If an imported edge list is unreadable.
     """
+    life = LifeTable(spec.life_table)
     net_spec = spec.network
     if isinstance(net_spec, EdgeListNetwork):
         network, labels = read_edgelist(net_spec.path, net_spec.reorder, net_spec.nodes)
         n = network.n
-        community = _community_from_order(n)
-        people = synthetic_people(n, spec.people, community, streams)
+        people = synthetic_people(n, spec.people, life, _community_from_order(n), streams)
+        founding_parents(people, life, streams)
         return Society(people, network, labels)
     assert spec.agents is not None  # the spec fills in the default for synthetic networks
     n = spec.agents
+    pyramid = life.pyramid(spec.people.age_min, spec.people.age_max)
+    family = 2.0 * float(pyramid[:ADULT_AGE].sum())  # parent ties per citizen, at most
+    if net_spec.mean_degree > 2 * family:
+        net_spec = net_spec.model_copy(update={"mean_degree": net_spec.mean_degree - family})
     network, community = synthetic_network(n, net_spec, streams)
-    people = synthetic_people(n, spec.people, community, streams)
+    people = synthetic_people(n, spec.people, life, community, streams)
+    children = founding_parents(people, life, streams)
+    a, b = normalise_pairs(children, people["parent"][children].astype(np.int64), n)
+    new = ~network.has_ties(a, b)
+    network.add(a[new], b[new])
+    network.commit()
     return Society(people, network)

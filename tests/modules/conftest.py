@@ -10,12 +10,25 @@ CALM = {"fear": 0.0}  # expression that ignores the score, so posts are the same
 
 
 def sim_of(
-    modules: dict[str, dict[str, Any]], steps: int = 12, agents: int = 3000, seed: int = 3
+    modules: dict[str, dict[str, Any]],
+    steps: int = 12,
+    agents: int = 3000,
+    seed: int = 3,
+    society: dict[str, Any] | None = None,
 ) -> Simulation:
-    """A simulation of the given modules (not yet run)."""
+    """A simulation of the given modules (not yet run), without a burn-in.
+
+    ``society`` holds extra keys of the society section (``life_table``, say).
+    """
     return Simulation(
         parse_scenario(
-            {"seed": seed, "steps": steps, "society": {"agents": agents}, "modules": modules}
+            {
+                "seed": seed,
+                "steps": steps,
+                "burn_in": 0,
+                "society": {"agents": agents, **(society or {})},
+                "modules": modules,
+            }
         )
     )
 

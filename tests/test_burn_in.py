@@ -1,0 +1,56 @@
+"""The burn-in: the society settles without the policy, then every scenario starts from it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scoresim import Simulation, load_scenario
+from scoresim.engine.simulation import SOCIETY_STATES
+from scoresim.results import load_run
+
+SMALL = {"society.agents": 2000, "steps": 6, "burn_in": 12, "record.ego_networks": 0}
+
+
+def test_the_policy_starts_after_the_burn_in_from_the_same_society() -> None:
+    started = {}
+    for preset in ("no-score", "social-credit"):
+        sim = Simulation(load_scenario(preset, SMALL))
+        sim.start()
+        assert sim.t == 0 and sim.policy_started
+        started[preset] = sim
+    control, scored = started["no-score"], started["social-credit"]
+    for state in (*SOCIETY_STATES, "sociability"):
+        np.testing.assert_array_equal(control.people[state], scored.people[state], state)
+    np.testing.assert_array_equal(control.network.indices, scored.network.indices)
+    # The burn-in's months are the same in both: the policy's states read as absent.
+    a, b = control.burn_in_measures.columns(), scored.burn_in_measures.columns()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], name)
+
+
+def test_policy_modules_are_dormant_in_the_burn_in(tmp_path) -> None:
+    sim = Simulation(load_scenario("social-credit", SMALL))
+    months: list[tuple[int, int]] = []
+    result = sim.run(progress=lambda done, total: months.append((done, total)))
+    assert months[0] == (1, 18) and months[-1] == (18, 18)  # the burn-in counts as work
+    assert len(result.measures["population"]) == 6
+    burn = result.burn_in
+    assert len(burn["population"]) == 12 and result.burn_in_steps.tolist() == list(range(-12, 0))
+    policy_measures = {
+        name for m in sim.modules if m.policy for name in (x.name for x in m.measures)
+    }
+    assert policy_measures  # scoring, perks, blacklist, ...
+    for name in policy_measures:
+        assert np.all(np.isnan(burn[name])), name  # never reported before the policy
+        assert not np.all(np.isnan(result.measures[name])), name
+    assert np.all(burn["population"] > 0) and not np.all(np.isnan(burn["expression_rate"]))
+    result.write(tmp_path)
+    back = load_run(tmp_path)
+    for name, col in burn.items():
+        np.testing.assert_array_equal(back.burn_in[name], col, name)
+
+
+def test_no_burn_in_starts_the_policy_at_once() -> None:
+    sim = Simulation(load_scenario("social-credit", {**SMALL, "burn_in": 0}))
+    assert sim.policy_started
+    assert sim.run().burn_in == {}
