@@ -73,6 +73,7 @@ outputs = ["expression_rate", "spillover_loss"]
 [overrides]
 "society.agents" = 500
 steps = 12
+"modules.enrolment.mandate_step" = 0
 [parameters]
 "modules.scoring.violation_penalty" = { low = 0, high = 40 }
 "modules.expression.fear" = { low = 0.0, high = 4.0 }

@@ -48,3 +48,15 @@ def test_coevolving_voter_reproduces_holme_newman_and_stops_when_absorbed() -> N
     assert high.steps.size < low.steps.size
     again = mod["run"](0.95)
     np.testing.assert_array_equal(again.measures["opinion_groups"], high.measures["opinion_groups"])
+
+
+def test_bounded_confidence_example_is_the_textbook_model() -> None:
+    """Deffuant et al. 2000: about 1 / (2 confidence) clusters; consensus for a wide bound."""
+    mod = runpy.run_path(str(EXAMPLES / "bounded_confidence.py"))
+    counts = mod["main"]()
+    assert counts[0.5] == 1
+    assert 4 <= counts[0.1] <= 6
+    assert counts[0.1] > counts[0.2] > counts[0.5] or counts[0.2] == 2
+    wide = mod["run"](0.5)
+    assert wide.std() < 0.01  # everyone agrees
+    assert abs(wide.mean() - 0.5) < 0.05  # on about the mean of the uniform start

@@ -19,7 +19,9 @@ from scoresim.explore import create_app, open_results
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("explore")
-    compare(["social-credit", "no-score"], {"society.agents": 1200, "steps": 36}, out=root)
+    # The mandate at month 12 (default 60) so that three years have a blacklist to show.
+    overrides = {"society.agents": 1200, "steps": 36, "modules.enrolment.mandate_step": 12}
+    compare(["social-credit", "no-score"], overrides, out=root)
     return root
 
 

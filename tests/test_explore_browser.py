@@ -43,7 +43,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("browser")
-    compare(["social-credit", "no-score"], {"society.agents": 1500, "steps": 36}, out=root)
+    # The mandate at month 12 (default 60), so that three years have a blacklist to show.
+    overrides = {"society.agents": 1500, "steps": 36, "modules.enrolment.mandate_step": 12}
+    compare(["social-credit", "no-score"], overrides, out=root)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -146,11 +146,15 @@ def test_shopping_and_listing_agree_serially_and_in_parallel(n: int) -> None:
         enrolled=rng.random(n) < 0.5,
         gap=rng.uniform(0, 60, n).astype(f32),
         age=rng.integers(0, 90, n).astype(f32),
+        income=rng.lognormal(9, 1, n).astype(f32),
+        young_parent=rng.random(n) < 0.05,
+        exposure=np.where(rng.random(n) < 0.1, 0.1, 0.0).astype(f32),
+        mean_income=float(np.exp(9.5)),
     )
     shop_state = purchases.ShopState(
         rng.normal(0, 1, n).astype(f32), rng.lognormal(9, 1, n).astype(f32), np.zeros(n, np.uint16)
     )
-    draws = purchases.ShopDraws(np.uint64(1), np.uint64(2), np.uint64(3))
+    draws = purchases.ShopDraws(np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4))
     c = purchases.PurchasesParams(gaming_rate=0.5).constants()
     listing = blacklist.Listing(
         alive=(rng.random(n) < 0.95).astype(np.uint8),
@@ -164,8 +168,12 @@ def test_shopping_and_listing_agree_serially_and_in_parallel(n: int) -> None:
         barred=np.zeros(n, np.uint8),
         income=rng.lognormal(9, 1, n).astype(f32),
         wage=rng.lognormal(9, 1, n).astype(f32),
+        recovered=rng.integers(0, 5, n).astype(np.uint16),
+        spent=(rng.random(n) < 0.1).astype(np.uint8),
     )
-    bc = blacklist.BlacklistParams(threshold=600, allow_exit=True, min_months=3).constants()
+    bc = blacklist.BlacklistParams(
+        threshold=600, allow_exit=True, min_months=3, term=12
+    ).constants()
     results = []
     for serial in (True, False):
         state = _copies(shop_state)
@@ -176,7 +184,7 @@ def test_shopping_and_listing_agree_serially_and_in_parallel(n: int) -> None:
         listed = (sanction.serial if serial else sanction.parallel)(lst, bc)
         results.append((counts, state, listed, lst))
     _same(results[0], results[1])
-    assert results[0][0][2] > 0 and results[0][2][3] > 0  # gaming and barring happened
+    assert results[0][0][2] > 0 and results[0][2][4] > 0  # gaming and barring happened
 
 
 @pytest.mark.parametrize("n", SIZES)

@@ -20,7 +20,7 @@ PRESETS = [
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, RunResult]:
-    cmp = compare(PRESETS, {"society.agents": 6000, "steps": 48, "seed": 5})
+    cmp = compare(PRESETS, {"society.agents": 6000, "steps": 108, "seed": 5})
     return {name: s.runs[0] for name, s in cmp.scenarios.items()}
 
 
@@ -92,7 +92,7 @@ def test_compared_run_equals_a_standalone_run(runs) -> None:
     from scoresim import Simulation, load_scenario
 
     alone = Simulation(
-        load_scenario("social-credit", {"society.agents": 6000, "steps": 48, "seed": 5})
+        load_scenario("social-credit", {"society.agents": 6000, "steps": 108, "seed": 5})
     ).run()
     for k, v in alone.measures.items():
         np.testing.assert_array_equal(v, runs["social-credit"].measures[k], err_msg=k)

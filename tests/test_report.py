@@ -26,7 +26,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cmp")
     compare(
         ["social-credit", "ability-to-pay", "no-score"],
-        {"society.agents": 1500, "steps": 36},
+        # The mandate at month 12 (default 60), so that three years show the score's effects.
+        {"society.agents": 1500, "steps": 36, "modules.enrolment.mandate_step": 12},
         replicates=2,
         out=root,
     )
@@ -138,3 +139,20 @@ def test_report_of_a_single_run(tmp_path: Path) -> None:
     path = write_report(tmp_path)
     html = path.read_text()
     assert "<figure data-figure='expression'>" in html
+
+
+def test_effects_say_when_their_interval_holds_zero(results: Path, page: str) -> None:
+    data = load_results(results)
+    effects = data.effects(data.headline())
+    table = page[page.index("<table id='effects'>") :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr data-measure='([^']+)'>(.*?)</tr>", table)
+    assert rows
+    for measure, cells in rows:
+        cell_texts = re.findall(r"<td data-value=[^>]*>(.*?)</td>", cells)
+        for name, text in zip(list(effects), cell_texts, strict=True):
+            iv = effects[name][measure]
+            holds = not np.isnan(iv.ci_low) and iv.ci_low <= 0 <= iv.ci_high
+            assert ("not distinguishable from 0" in text) == holds, (measure, name, text)
+    lead = page[page.index("<ul class='lead'>") :]
+    assert "those born under the policy have mean independence" in lead

@@ -1,4 +1,12 @@
-"""The public blacklist at the bottom of the score, and the sanctions it brings."""
+"""The public blacklist at the bottom of the score, the sanctions it brings, and its exits.
+
+As described in the articles ("Credit China ... All 869,582 of them"), enrolled citizens under
+a score threshold are listed; their posts lose reach and they are barred from some
+occupations. The articles describe no way off the list; two exits can be switched on (the
+``social-credit-expungement`` preset does): expiry after a term, and credit repair, a score
+back at or above an exit score for some months running. After any exit a citizen is listed
+again only on a fresh fall: once their score has been back at or above the threshold.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +32,10 @@ class BlacklistConstants(NamedTuple):
 
     Attributes:
         threshold: Score below which an enrolled citizen is listed.
-        exit_score: Score at which a listed citizen may leave.
-        min_months: Months on the list before an exit is possible.
-        allow_exit: Whether the listed can leave the list.
+        exit_score: Score at or above which a listed citizen recovers.
+        min_months: Months running at or above ``exit_score`` that credit repair takes.
+        allow_exit: Whether the listed can leave by credit repair.
+        term: Months after which a listing expires (0: never).
         public: Whether the list is published.
         throttle: Share of their usual reach a listed citizen's posts keep.
         barred_income: Income kept when barred from an occupation (float32).
@@ -38,6 +47,7 @@ class BlacklistConstants(NamedTuple):
     exit_score: float
     min_months: int
     allow_exit: bool
+    term: int
     public: bool
     throttle: float
     barred_income: np.float32
@@ -49,7 +59,9 @@ class Listing(NamedTuple):
     """Per-citizen states listing and sanctions change, in place.
 
     ``alive``, ``enrolled`` and ``score`` are only read; ``occupation``, ``income`` and
-    ``wage`` change for citizens barred from their occupation.
+    ``wage`` change for citizens barred from their occupation. ``recovered`` counts a listed
+    citizen's months running at or above the exit score; ``spent`` marks those who left the
+    list and have not been back at or above the threshold since (no relisting before).
     """
 
     alive: NDArray[np.uint8]
@@ -63,6 +75,8 @@ class Listing(NamedTuple):
     barred: NDArray[np.uint8]
     income: NDArray[np.float32]
     wage: NDArray[np.float32]
+    recovered: NDArray[np.uint16]
+    spent: NDArray[np.uint8]
 
 
 class BlacklistParams(Params):
@@ -82,11 +96,13 @@ class BlacklistParams(Params):
         why="the articles: a public list of 869,582 people",
     )
     allow_exit: bool = param(
-        False, "whether the listed can leave the list", why="the articles describe no exit"
+        False,
+        "whether the listed can leave by credit repair (min_months running at or above exit_score)",
+        why="the articles describe no exit; the expungement safeguard allows it",
     )
     exit_score: float = param(
         500,
-        "score at which a listed citizen may leave (if exits are allowed)",
+        "score at or above which a listed citizen counts as recovering (if repair is allowed)",
         ge=0,
         le=2000,
         plausible=(450, 600),
@@ -94,11 +110,19 @@ class BlacklistParams(Params):
     )
     min_months: int = param(
         12,
-        "months on the list before an exit is possible",
+        "months running at or above exit_score after which a listed citizen leaves by repair",
         ge=0,
         le=1200,
         plausible=(6, 36),
         why="assumption: credit repair takes about a year",
+    )
+    term: int = param(
+        0,
+        "months after which a listing expires (0: never)",
+        ge=0,
+        le=1200,
+        plausible=(12, 60),
+        why="the articles describe no expiry; the court's list of debtors lists for two years",
     )
     throttle: float = param(
         0.3,
@@ -124,6 +148,7 @@ class BlacklistParams(Params):
             exit_score=float(self.exit_score),
             min_months=int(self.min_months),
             allow_exit=bool(self.allow_exit),
+            term=int(self.term),
             public=bool(self.public),
             throttle=float(self.throttle),
             barred_income=np.float32(self.barred_income),
@@ -134,7 +159,12 @@ class BlacklistParams(Params):
 
 @register
 class Blacklist(Module):
-    """Enrolled citizens under the threshold are listed, throttled and barred from some jobs."""
+    """Enrolled citizens under the threshold are listed, throttled and barred from some jobs.
+
+    The listed leave when the listing expires (``term``) or by credit repair (``allow_exit``:
+    ``min_months`` running at or above ``exit_score``); expiry is tested first. Nobody leaves
+    as described (both off). The dead leave the list without counting as exits.
+    """
 
     name = "blacklist"
     phase = Phase.OUTCOMES
@@ -147,6 +177,18 @@ class Blacklist(Module):
         State("listed_publicly", np.uint8, 0, "1 while listed on a public list"),
         State("reach", np.float32, 1.0, "share of usual reach one's posts get"),
         State("barred", np.uint8, 0, "1 once barred from a listed occupation"),
+        State(
+            "listed_recovered",
+            np.uint16,
+            0,
+            "months running a listed citizen's score has been at or above the exit score",
+        ),
+        State(
+            "listing_spent",
+            np.uint8,
+            0,
+            "1 after leaving the list, until the score is back at or above the threshold",
+        ),
     )
     reads = (
         Read("score"),  # the list is of the lowest scores: no scoring, no list
@@ -172,8 +214,22 @@ class Blacklist(Module):
         ),
         Measure(
             "blacklist_exits",
-            "living citizens who left the list this month",
+            "living citizens who left the list this month (expiry and credit repair)",
             label="citizens who left the list",
+            kind="count",
+            unit="citizens",
+        ),
+        Measure(
+            "blacklist_expiries",
+            "living citizens whose listing expired this month",
+            label="listings expired",
+            kind="count",
+            unit="citizens",
+        ),
+        Measure(
+            "blacklist_repairs",
+            "living citizens who left the list by credit repair this month",
+            label="citizens who left the list by credit repair",
             kind="count",
             unit="citizens",
         ),
@@ -210,20 +266,33 @@ class Blacklist(Module):
             barred=people["barred"],
             income=people["income"],
             wage=ctx.read("wage"),
+            recovered=people["listed_recovered"],
+            spent=people["listing_spent"],
         )
-        size, inflow, exits, barring, barred = _list_and_sanction(ctx.n, state, p.constants())
+        size, inflow, expired, repaired, barring, barred = _list_and_sanction(
+            ctx.n, state, p.constants()
+        )
         ctx.record("blacklist_size", float(size))
         ctx.record("blacklist_inflow", float(inflow))
-        ctx.record("blacklist_exits", float(exits))
+        ctx.record("blacklist_exits", float(expired + repaired))
+        ctx.record("blacklist_expiries", float(expired))
+        ctx.record("blacklist_repairs", float(repaired))
         ctx.record("sanctions_applied", float(inflow + barring))
         ctx.record("barred_total", float(barred))
 
 
 @twin
-def _list_and_sanction(st: Listing, c: BlacklistConstants) -> tuple[int, int, int, int, int]:
+def _list_and_sanction(st: Listing, c: BlacklistConstants) -> tuple[int, int, int, int, int, int]:
     """List, release and sanction everyone in one pass.
 
-    Returns (living listed, newly listed, living released, newly barred, ever barred).
+    A listed citizen who has completed ``term`` months on the list leaves (expiry); else one
+    whose score has been at or above ``exit_score`` for ``min_months`` months running, this
+    one included, leaves (credit repair). An enrolled living citizen not listed is listed
+    when their score is under the threshold, unless they left before and have not been back
+    at or above the threshold since.
+
+    Returns (living listed, newly listed, expiries, repairs, newly barred, ever barred);
+    expiries and repairs count the living only.
     """
     # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
     alive = st.alive
@@ -237,27 +306,41 @@ def _list_and_sanction(st: Listing, c: BlacklistConstants) -> tuple[int, int, in
     barred = st.barred
     income = st.income
     wage = st.wage
+    recovered = st.recovered
+    spent = st.spent
     threshold = c.threshold
     exit_score = c.exit_score
     min_months = c.min_months
     allow_exit = c.allow_exit
+    term = c.term
     public = c.public
     throttle = c.throttle
     barred_income = c.barred_income
     barrable = c.barrable
     worker = c.worker
-    size = inflow = exits = barring = ever_barred = 0
+    size = inflow = expired = repaired = barring = ever_barred = 0
     for i in prange(score.size):
         living = alive[i] == 1
         was = listed[i] == 1
-        if not was and living and enrolled[i] and score[i] < threshold:
+        s = score[i]
+        if s >= threshold:
+            spent[i] = 0  # back over the threshold: a new fall may list again
+        if was:
+            recovered[i] = recovered[i] + 1 if s >= exit_score else 0
+            if not living:
+                listed[i] = 0
+            elif term > 0 and months[i] >= term:
+                listed[i] = 0
+                expired += 1
+            elif allow_exit and s >= exit_score and recovered[i] >= min_months:
+                listed[i] = 0
+                repaired += 1
+            if listed[i] == 0:
+                recovered[i] = 0
+                spent[i] = s < threshold
+        elif living and enrolled[i] and s < threshold and spent[i] == 0:
             listed[i] = 1
             inflow += 1
-        elif was and (
-            not living or (allow_exit and months[i] >= min_months and score[i] >= exit_score)
-        ):
-            listed[i] = 0
-            exits += living
         now = listed[i] == 1
         months[i] = months[i] + 1 if now else 0
         listed_publicly[i] = now and public
@@ -271,4 +354,4 @@ def _list_and_sanction(st: Listing, c: BlacklistConstants) -> tuple[int, int, in
                 wage[i] *= barred_income
                 barring += 1
         ever_barred += barred[i] == 1
-    return size, inflow, exits, barring, ever_barred
+    return size, inflow, expired, repaired, barring, ever_barred

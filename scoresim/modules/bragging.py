@@ -64,14 +64,26 @@ class BraggingParams(Params):
 
 @register
 class Bragging(Module):
-    """Enrolled adults above the threshold post their score, more so the higher it is."""
+    """Enrolled adults above the threshold post their score, more so the higher it is.
+
+    Friends see the posts (``brag_exposure``), which presses them to conform and to raise
+    their own score (the expression and purchases modules read it).
+    """
 
     name = "bragging"
     phase = Phase.OUTCOMES
     policy = True
     Params = BraggingParams
     pars: BraggingParams
-    states = (State("brags", np.uint16, 0, "months in which the citizen posted their score"),)
+    states = (
+        State("brags", np.uint16, 0, "months in which the citizen posted their score"),
+        State(
+            "brag_exposure",
+            np.float32,
+            0.0,
+            "share of one's friends who posted their score this month",
+        ),
+    )
     reads = (Read("score"), Read("enrolled", 1))  # without enrolment, everyone has a score to show
     streams = ("brag",)
     measures = (
@@ -89,15 +101,26 @@ class Bragging(Module):
         """Draw who brags."""
         p, people = self.pars, ctx.people
         able = living_adults(people) & flag(ctx, "enrolled")
+        bragged = np.zeros(ctx.n, dtype=np.uint8)
         count = _brag(
             ctx.n,
             able,
             ctx.read("score"),
             people["independence"],
             people["brags"],
+            bragged,
             ctx.stream("brag").base(ctx.t),
             p.constants(),
         )
+        # Friends see the posts: the pressure the expression and purchases modules feel.
+        # Braggers are few: only their friends' exposure is not 0.
+        exposure = people["brag_exposure"]
+        exposure[...] = 0.0
+        _, friends = ctx.network.ties_of(np.flatnonzero(bragged))
+        if friends.size:
+            seen = np.bincount(friends)
+            who = np.flatnonzero(seen)
+            exposure[who] = seen[who] / ctx.network.degree(who)
         ctx.record("bragging_posts", float(count))
 
 
@@ -107,6 +130,7 @@ def _brag(
     score: NDArray[Any],
     independence: NDArray[Any],
     brags: NDArray[np.uint16],
+    bragged: NDArray[np.uint8],
     base: np.uint64,
     c: BraggingConstants,
 ) -> int:
@@ -124,5 +148,6 @@ def _brag(
             height = min(max((score[i] - threshold) / span, 0.0), 1.0)
             if uniform_at(base, i) < rate * height * (1.5 - independence[i]):
                 brags[i] += 1
+                bragged[i] = 1
                 count += 1
     return count

@@ -22,10 +22,22 @@ from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, p
 from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE
 from scoresim.society.people import occupation_code
-from scoresim.society.population import RETIRE_AT, STUDENT_UNTIL
+from scoresim.society.population import (
+    OCCUPATION_SHARE,
+    RETIRE_AT,
+    STUDENT_UNTIL,
+    income_multiplier,
+)
 
 #: Generations reported apart (the last one with all later ones).
 GENERATIONS = 4
+
+# School leavers' occupations: drawn by the founders' shares, so the mix stays put.
+_FIRST_JOBS = np.array([occupation_code(o) for o in OCCUPATION_SHARE], dtype=np.uint8)
+_SHARES = np.array(list(OCCUPATION_SHARE.values())) / sum(OCCUPATION_SHARE.values())
+_FIRST_JOB_CUM = np.cumsum(_SHARES)[:-1]
+_MULTIPLIER = income_multiplier()
+_MEAN_MULTIPLIER = float((_SHARES * _MULTIPLIER[_FIRST_JOBS]).sum())
 
 
 class DemographyParams(Params):
@@ -65,6 +77,31 @@ class DemographyParams(Params):
         plausible=(0.0, 1.0),
         why="the articles: successful children",
     )
+    income_fertility: float = param(
+        0.0,
+        "elasticity of a person's fertility to their income (births shared out anew)",
+        ge=-2,
+        le=2,
+        plausible=(-0.3, 0.3),
+        why="assumption: small either way in recent Chinese data; 0 keeps it out",
+    )
+    income_persistence: float = param(
+        0.4,
+        "elasticity of a child's starting income to the parent's income",
+        ge=0,
+        le=1,
+        plausible=(0.2, 0.6),
+        why="intergenerational income elasticity in China, about 0.4-0.6 (Fan, Yi and Zhang 2021)",
+    )
+    peer_influence: float = param(
+        0.2,
+        "weight of friends' mean independence in one's own on reaching adulthood",
+        ge=0,
+        le=1,
+        plausible=(0.0, 0.5),
+        why="horizontal cultural transmission among peers (Cavalli-Sforza and Feldman 1981; "
+        "Harris 1995)",
+    )
 
 
 @register
@@ -75,12 +112,22 @@ class Demography(Module):
     phase = Phase.DEMOGRAPHY
     Params = DemographyParams
     pars: DemographyParams
-    states = (State("prospects", np.float32, 1.0, "multiplier of starting income"),)
+    states = (
+        State("prospects", np.float32, 1.0, "multiplier of starting income"),
+        State("born_in_run", np.uint8, 0, "1 if born after the policy started"),
+    )
     reads = (
         Read("perk_value", 0),  # without perks, fertility and prospects are everyone's
         Read("wage", 0, writes=True),  # careers set it; without the economy, the zeros are dropped
     )
-    streams = ("death", "start_income", "birth", "child_independence", "child_dissent")
+    streams = (
+        "death",
+        "start_income",
+        "first_job",
+        "birth",
+        "child_independence",
+        "child_dissent",
+    )
     measures = (
         Measure("deaths", "citizens who died this year", kind="count", unit="citizens"),
         Measure("births", "citizens born this year", kind="count", unit="citizens"),
@@ -95,6 +142,18 @@ class Demography(Module):
             "newborn_independence",
             "mean independence (0-1) of the citizens born this year",
             label="mean independence of last year's newborns",
+        ),
+        Measure(
+            "run_born_independence",
+            "mean independence (0-1) of the living born since the policy started",
+            label="mean independence of those born under the policy",
+            headline=True,
+        ),
+        Measure(
+            "cohort_independence",
+            "mean independence (0-1) of the citizens who came of age this year, after their "
+            "peers' influence",
+            label="mean independence of this year's new adults",
             headline=True,
         ),
         Measure(
@@ -140,6 +199,7 @@ class Demography(Module):
         alive = people["alive"].astype(bool)
         age = people["age"]
         age[alive] += 1
+        coming_of_age = self._peers(ctx, alive & (age == ADULT_AGE))
         self._careers(ctx, alive)
         hazard = ctx.life_table.hazard(age)
         dies = alive & ctx.stream("death").bernoulli(ctx.t, hazard, ctx.n)
@@ -157,6 +217,12 @@ class Demography(Module):
         ctx.record("mean_age", float(age[living].mean()) if living.any() else np.nan)
         ctx.record("mean_independence", float(ind[adult].mean()) if adult.any() else np.nan)
         ctx.record("newborn_independence", float(ind[newborn].mean()) if newborn.size else np.nan)
+        run_born = living & (people["born_in_run"] == 1)
+        if run_born.any():
+            ctx.record("run_born_independence", float(ind[run_born].mean()))
+        cohort = coming_of_age[living[coming_of_age]]
+        if cohort.size:
+            ctx.record("cohort_independence", float(ind[cohort].mean()))
         ctx.record(
             "mean_generation",
             float(people["generation"][living].mean()) if living.any() else np.nan,
@@ -168,8 +234,32 @@ class Demography(Module):
                 label = f"{g}plus" if g == GENERATIONS - 1 else str(g)
                 ctx.record(f"independence_gen{label}", float(ind[members].mean()))
 
+    def _peers(self, ctx: Context, coming: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """Those coming of age take ``peer_influence`` of their friends' mean independence.
+
+        Returns:
+            Their ids.
+        """
+        ids = np.flatnonzero(coming)
+        w = self.pars.peer_influence
+        if ids.size == 0 or w == 0:
+            return ids
+        ind = ctx.people["independence"]
+        net = ctx.network
+        degree = net.degree(ids)
+        _, friends = net.ties_of(ids)  # row by row, in the order of ids
+        sums = np.bincount(np.repeat(np.arange(ids.size), degree), ind[friends], ids.size)
+        has = degree > 0
+        mean = np.where(has, sums / np.maximum(degree, 1), ind[ids])
+        ind[ids] = ((1 - w) * ind[ids] + w * mean).astype(np.float32)
+        return ids
+
     def _careers(self, ctx: Context, alive: NDArray[np.bool_]) -> None:
-        """School leavers start work at their prospects; the old retire."""
+        """School leavers start a job drawn by the occupations' shares, at their prospects.
+
+        Their pay is the workers' median times their prospects, a lognormal spread and their
+        occupation's pay relative to the mean over the shares; the old retire.
+        """
         p, people = self.pars, ctx.people
         age, occ = people["age"], people["occupation"]
         income, wage = people["income"], ctx.read("wage")
@@ -179,8 +269,11 @@ class Demography(Module):
             workers = alive & (occ != student) & (occ != occupation_code("retired"))
             typical = float(np.median(income[workers])) if workers.any() else 1.0
             z = ctx.stream("start_income").normal(ctx.t, ctx.n)[leaving]
-            start = typical * people["prospects"][leaving] * np.exp(0.7 * z - 0.245)
-            occ[leaving] = occupation_code("worker")
+            u = ctx.stream("first_job").uniform(ctx.t, ctx.n)[leaving]
+            job = _FIRST_JOBS[np.searchsorted(_FIRST_JOB_CUM, u, side="right")]
+            pay = _MULTIPLIER[job] / _MEAN_MULTIPLIER
+            start = typical * people["prospects"][leaving] * np.exp(0.7 * z - 0.245) * pay
+            occ[leaving] = job
             income[leaving] = start
             wage[leaving] = start
         retiring = alive & (occ != occupation_code("retired")) & (age >= p.retire_at)
@@ -196,6 +289,10 @@ class Demography(Module):
         base = ctx.life_table.fertility(age)
         fertile = alive & (base > 0)
         weight = 1.0 + p.perk_fertility * perks / 1000.0
+        income = people["income"].astype(np.float64)
+        if p.income_fertility != 0 and fertile.any():
+            typical = max(float(np.median(income[fertile])), 1.0)
+            weight = weight * (np.maximum(income, 1.0) / typical) ** p.income_fertility
         mean_weight = float(weight[fertile].mean()) if fertile.any() else 1.0
         chance = np.minimum(1.0, base * weight / mean_weight)
         parents = np.flatnonzero(fertile & ctx.stream("birth").bernoulli(t, chance, n))
@@ -212,7 +309,11 @@ class Demography(Module):
             0.0,
             1.0,
         )
-        prospects = 1.0 + p.prospects_gain * perks[parents] / 1000.0
+        # Prospects rise with the parent's perks and income; the income part is relative to
+        # this year's parents, so that it moves incomes apart, not up.
+        inherited = np.maximum(income[parents], 1.0) ** p.income_persistence
+        inherited /= inherited.mean() if inherited.size else 1.0
+        prospects = (1.0 + p.prospects_gain * perks[parents] / 1000.0) * inherited
         ids = ctx.grow(parents.size)
         people = ctx.people
         people["alive"][ids] = 1
@@ -224,5 +325,6 @@ class Demography(Module):
         people["generation"][ids] = people["generation"][parents] + 1
         people["parent"][ids] = parents
         people["prospects"][ids] = prospects
+        people["born_in_run"][ids] = 0 if ctx.burn_in else 1
         ctx.network.add(ids, parents)
         return ids

@@ -2,13 +2,16 @@
 
 A would-be dissenter's chance to speak in a month has the log-odds
 
-    logit(p0) + peer * (s - s_ref) - fear * (1.5 - independence) * cost
+    logit(p0) + peer * (s - s_ref) - brag_pressure * b
+        - fear * (1.5 - independence) * cost * (1 + alarm * l)
 
 where ``p0`` is the unscored chance (rising with independence), ``s`` the share of friends
-seen speaking last month (weighted by their reach), and ``cost`` the expected score loss in
-units of 50 points plus the perks at stake in units of $1,000 a year. Without a score the cost
-is zero and only conviction and peers matter. Any adult may also share accurate embarrassing
-news, weighed the same way.
+seen speaking last month (weighted by their reach), ``b`` the share of friends who posted
+their score last month, ``l`` the share of friends on the public blacklist (seeing friends
+punished raises the perceived risk: the spiral of silence), and ``cost`` the expected score
+loss in units of 50 points plus the perks at stake in units of $1,000 a year. Without a score
+the cost is zero and only conviction and peers matter. Any adult may also share accurate
+embarrassing news, weighed the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from scoresim.society.prefetch import PREFETCH_AHEAD, prefetch
 
 POINTS_UNIT = 50.0
 VALUE_UNIT = 1000.0
+#: Added to a listed citizen's seen weight (which is at most 1) to carry the listing along.
+LISTED_MARK = 2.0
 
 
 class ExpressionConstants(NamedTuple):
@@ -43,18 +48,23 @@ class ExpressionConstants(NamedTuple):
     news_rate: float
     history_share: float
     news_share: float
+    alarm: float
+    brag_pressure: float
 
 
 class ExpressionInputs(NamedTuple):
     """What each citizen's decision to speak depends on (read only).
 
     Attributes:
-        seen_weight: What friends saw of each citizen's posts last month (reach if posted).
+        seen_weight: What friends saw of each citizen's posts last month (reach if posted),
+            plus LISTED_MARK if the citizen is on a public blacklist: one gather per friend
+            reads both.
         adult: Whether a living adult.
         dissenter: 1 for would-be dissenters.
         independence: Independence in [0, 1].
         speech_cost: Points one more opinion post would cost.
         perk_at_stake: Yearly value of perks one more post would lose, USD.
+        brag_exposure: Share of one's friends who posted their score last month.
     """
 
     seen_weight: NDArray[np.float32]
@@ -63,6 +73,7 @@ class ExpressionInputs(NamedTuple):
     independence: NDArray[Any]
     speech_cost: NDArray[Any]
     perk_at_stake: NDArray[Any]
+    brag_exposure: NDArray[Any]
 
 
 class ExpressionDraws(NamedTuple):
@@ -146,6 +157,24 @@ class ExpressionParams(Params):
         le=1,
         why="assumption",
     )
+    alarm: float = param(
+        3.0,
+        "rise in fear per unit share of one's friends on the public blacklist "
+        "(fear x (1 + alarm x share))",
+        ge=0,
+        le=100,
+        plausible=(0.0, 10.0),
+        why="assumption: perceived risk follows what one sees happen to friends "
+        "(Noelle-Neumann 1974, spiral of silence)",
+    )
+    brag_pressure: float = param(
+        1.0,
+        "log-odds a dissenter loses per unit share of friends who posted their score",
+        ge=0,
+        le=50,
+        plausible=(0.0, 4.0),
+        why="assumption: the articles' bragging as a public display of conformity",
+    )
 
     def constants(self) -> ExpressionConstants:
         """The parameters as :func:`_express` takes them."""
@@ -158,6 +187,8 @@ class ExpressionParams(Params):
             news_rate=float(self.news_rate),
             history_share=float(self.history_share),
             news_share=float(self.news_share),
+            alarm=float(self.alarm),
+            brag_pressure=float(self.brag_pressure),
         )
 
 
@@ -179,6 +210,8 @@ class Expression(Module):
         Read("reach", 1),  # without a blacklist, every post reaches all friends
         Read("speech_cost", 0),  # without a score, speaking costs no points
         Read("perk_at_stake", 0),  # nor perks
+        Read("listed_publicly", 0),  # without a blacklist, no friend is seen punished
+        Read("brag_exposure", 0),  # without bragging, no friend shows off a score
     )
     streams = ("speak", "news", "kind")
     measures = (
@@ -213,6 +246,7 @@ class Expression(Module):
         # What friends see of last month's posts, in one new array (one gather per friend),
         # made before the kernel overwrites ``expressed``.
         seen_weight = (people["expressed"] * ctx.read("reach")).astype(np.float32)
+        seen_weight += np.float32(LISTED_MARK) * ctx.read("listed_publicly")
         net = ctx.network
         csr = Csr(net.indptr, net.indices)
         x = ExpressionInputs(
@@ -222,6 +256,7 @@ class Expression(Module):
             independence=people["independence"],
             speech_cost=ctx.read("speech_cost"),
             perk_at_stake=ctx.read("perk_at_stake"),
+            brag_exposure=ctx.read("brag_exposure"),
         )
         draws = ExpressionDraws(
             speak=ctx.stream("speak").base(t),
@@ -275,6 +310,9 @@ def _express(
     independence = x.independence
     speech_cost = x.speech_cost
     perk_at_stake = x.perk_at_stake
+    brag_exposure = x.brag_exposure
+    alarm = c.alarm
+    brag_pressure = c.brag_pressure
     base_rate = c.base_rate
     ind_weight = c.independence_weight
     peer = c.peer_weight
@@ -299,19 +337,24 @@ def _express(
         if not adult[i]:
             continue
         seen = 0.0
+        punished = 0.0
         for q in range(indptr[i], indptr[i + 1]):
             prefetch(seen_weight, indices[min(q + PREFETCH_AHEAD, last)])
-            j = indices[q]
-            seen += seen_weight[j]
+            w = seen_weight[indices[q]]
+            if w >= LISTED_MARK:
+                punished += 1.0
+                w -= LISTED_MARK
+            seen += w
         deg = indptr[i + 1] - indptr[i]
         share = seen / deg if deg > 0 else 0.0
+        risk = 1.0 + alarm * (punished / deg if deg > 0 else 0.0)
         cost = speech_cost[i] / POINTS_UNIT + perk_at_stake[i] / VALUE_UNIT
-        deterrence = fear * (1.5 - independence[i]) * cost
+        deterrence = fear * (1.5 - independence[i]) * cost * risk
         if dissenter[i] == 1:
             n_want += 1
             p0 = base_rate * (1.0 + ind_weight * (independence[i] - 0.5))
             p0 = min(max(p0, 1e-6), 1.0 - 1e-6)
-            social = _logit(p0) + peer * (share - ref)
+            social = _logit(p0) + peer * (share - ref) - brag_pressure * brag_exposure[i]
             u = uniform_at(base_speak, i)
             if u < _expit(social - deterrence):
                 n_spoke += 1

@@ -5,7 +5,8 @@ in the founding network, newborns' that of a random citizen. Every month ties fa
 constant rate; a citizen short of ties looks for a new friend with a chance that rises with
 the shortfall, meets a candidate through a friend (triadic closure), in their community, or
 anywhere, and the two become friends if the candidate is short of ties too and neither turns
-the other down (``refusal``, which a scoring policy may set; 0 otherwise). Formation thus
+the other down (``refusal``, which a scoring policy may set; 0 otherwise) or finds the other's
+public stance too far from theirs (``homophily``). Formation thus
 balances dissolution (fading, deaths, and any score-driven cutting) near the founding mean
 degree: the network of a society without policy stays put, while ties a policy cuts are
 replaced where people find new friends willing.
@@ -24,7 +25,7 @@ from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, p
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import Stream, uniform_at, uniforms_at
-from scoresim.society.csr_kernels import BIT_CHUNK, Csr, bit_positions, set_bit
+from scoresim.society.csr_kernels import Csr, sample_ties
 from scoresim.society.gather import friend_of_friend
 from scoresim.society.network import normalise_pairs
 
@@ -51,6 +52,15 @@ class FriendshipParams(Params):
         plausible=(0.1, 1.0),
         why="lost friends are replaced within months, not years",
     )
+    homophily: float = param(
+        0.5,
+        "how much less likely a pair befriends per unit of distance between their public "
+        "stances (acceptance 1 - homophily x distance)",
+        ge=0,
+        le=1,
+        plausible=(0.0, 1.0),
+        why="McPherson, Smith-Lovin and Cook 2001: friends share views (birds of a feather)",
+    )
     closure_share: float = param(
         0.5,
         "share of new friends met through a friend (triadic closure); the others are met in "
@@ -63,26 +73,38 @@ class FriendshipParams(Params):
 
 
 @twin
-def _fading(csr: Csr, base: np.uint64, rate: float) -> NDArray[np.uint64]:
-    """Bit set over tie entries: which ties fade this month.
+def _shortfall(
+    csr: Csr,
+    faded: NDArray[np.int32],
+    alive: NDArray[np.uint8],
+    soc: NDArray[np.float32],
+    base: np.uint64,
+    seek_rate: float,
+) -> tuple[NDArray[np.float32], NDArray[np.uint8], int, float]:
+    """Each citizen's missing ties and attempts this month, in one pass.
 
-    Tie u-v decides by the draw at the position of its (u < v) entry, ``uniform_at(base, p)``,
-    made in the loop. Chunks of entries run in parallel, each following the rows it spans.
+    A living citizen misses ``sociability - degree`` ties (degree after this month's fading);
+    they make ``seek_rate`` attempts per missing tie, at most MAX_ATTEMPTS, rounded at random
+    with the draw ``uniform_at(base, i)``. Returns (missing ties, 0 for the dead; attempts;
+    the living; their missing ties summed).
     """
-    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
     indptr = csr.indptr
-    indices = csr.indices
-    m = indices.size
-    bits = np.zeros((m + 63) // 64, dtype=np.uint64)
-    for c in prange((m + BIT_CHUNK - 1) // BIT_CHUNK):
-        p0 = c * BIT_CHUNK
-        i = np.searchsorted(indptr, p0, side="right") - 1
-        for p in range(p0, min(m, p0 + BIT_CHUNK)):
-            while indptr[i + 1] <= p:
-                i += 1
-            if indices[p] > i and uniform_at(base, p) < rate:
-                set_bit(bits, p)
-    return bits
+    n = alive.size
+    short = np.zeros(n, dtype=np.float32)
+    attempts = np.zeros(n, dtype=np.uint8)
+    living = 0
+    missing = 0.0
+    for i in prange(n):
+        if alive[i] != 1:
+            continue
+        miss = soc[i] - (indptr[i + 1] - indptr[i] - faded[i])
+        short[i] = miss
+        living += 1
+        missing += miss
+        if miss > 0:
+            wish = min(seek_rate * miss, MAX_ATTEMPTS)
+            attempts[i] = int(wish + uniform_at(base, i))
+    return short, attempts, living, missing
 
 
 def _accepted(
@@ -143,7 +165,10 @@ class Friendship(Module):
             "ties the citizen keeps up when they can (founders: their first degree)",
         ),
     )
-    reads = (Read("refusal", 0),)  # without a policy, nobody turns a new friend down
+    reads = (
+        Read("refusal", 0),  # without a policy, nobody turns a new friend down
+        Read("stance", 0.5),  # without opinions, all look alike: no homophily
+    )
     streams = ("fade", "seek", "route", "pick", "sociability", "accept")
     measures = (
         Measure(
@@ -170,7 +195,6 @@ class Friendship(Module):
     )
 
     _within = 0.0  # share of founding ties inside a community, learnt at the start
-    _index: tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None
 
     def init(self, ctx: Context) -> None:
         """Founders keep up their first degree; learn how many ties stay in a community."""
@@ -194,38 +218,44 @@ class Friendship(Module):
         """Fade ties; citizens short of ties meet candidates short of ties and befriend them."""
         p, net, t, n = self.pars, ctx.network, ctx.t, ctx.n
         people = ctx.people
-        alive = people["alive"].astype(bool)
+        alive = people["alive"]
         soc = people["sociability"]
         self._newborns(ctx, alive, soc)
-        csr = Csr(net.indptr, net.indices)
-        fading = _fading(n, csr, ctx.stream("fade").base(t), p.fade_rate)
-        pos = bit_positions(fading, n)
-        del csr, fading
-        fu = np.searchsorted(net.indptr, pos, side="right") - 1  # the row holding each entry
-        fv = net.indices[pos].astype(np.int64)
+        fu, fv = sample_ties(net.indptr, net.indices, ctx.stream("fade").generator(t), p.fade_rate)
         net.cut(fu, fv)
-        degree = net.degree() - np.bincount(fu, minlength=n) - np.bincount(fv, minlength=n)
-        short = np.where(alive, soc - degree, 0.0)
-        # Attempts this month: the expected number is seek_rate per missing tie (at most
-        # MAX_ATTEMPTS), rounded at random.
-        wish = np.minimum(p.seek_rate * np.maximum(short, 0.0), MAX_ATTEMPTS)
-        attempts = (wish + ctx.stream("seek").uniform(t, n)).astype(np.int64)
-        a, b = self._pairs(ctx, attempts, short)
+        faded = np.zeros(n, dtype=np.int32)
+        np.add.at(faded, fu, 1)
+        np.add.at(faded, fv, 1)
+        short, attempts, living, missing = _shortfall(
+            n,
+            Csr(net.indptr, net.indices),
+            faded,
+            alive,
+            soc,
+            ctx.stream("seek").base(t),
+            float(p.seek_rate),
+        )
+        del faded
+        seekers = np.flatnonzero(attempts)
+        a, b = self._pairs(ctx, seekers, attempts[seekers].astype(np.int64), short)
         new = ~net.has_ties(a, b) & _accepted(ctx.stream("accept"), t, a, b, n, ctx.read("refusal"))
+        if p.homophily > 0:
+            distance = np.abs(ctx.read("stance")[a] - ctx.read("stance")[b])
+            liked = uniforms_at(ctx.stream("accept").base(t, 2), a * n + b)
+            new &= liked < 1.0 - p.homophily * distance
         net.add(a[new], b[new])
         formed = int(np.count_nonzero(new))
         ctx.record("ties_faded", float(fu.size))
         ctx.record("ties_formed", float(formed))
-        living = int(np.count_nonzero(alive))
-        missing = float(short.sum()) - 2.0 * formed
+        missing -= 2.0 * formed
         ctx.record("tie_shortfall", missing / living if living else np.nan)
 
-    def _newborns(self, ctx: Context, alive: NDArray[np.bool_], soc: NDArray[Any]) -> None:
+    def _newborns(self, ctx: Context, alive: NDArray[np.uint8], soc: NDArray[Any]) -> None:
         """Citizens born since last month take the sociability of a random living citizen."""
-        new = np.flatnonzero(alive & (soc < 0))
+        new = np.flatnonzero((soc < 0) & (alive == 1))
         if new.size == 0:
             return
-        pool = np.flatnonzero(alive & (soc >= 0))
+        pool = np.flatnonzero((alive == 1) & (soc >= 0))
         if pool.size == 0:
             soc[new] = 0.0
             return
@@ -233,7 +263,11 @@ class Friendship(Module):
         soc[new] = soc[pool[(u * pool.size).astype(np.int64)]]
 
     def _pairs(
-        self, ctx: Context, attempts: NDArray[np.int64], short: NDArray[np.float64]
+        self,
+        ctx: Context,
+        seekers: NDArray[np.int64],
+        attempts: NDArray[np.int64],
+        short: NDArray[np.float32],
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """New ties for this month's attempts: through a friend, else with another seeker.
 
@@ -244,7 +278,8 @@ class Friendship(Module):
 
         Args:
             ctx: The run.
-            attempts: Each citizen's number of attempts this month.
+            seekers: The citizens who make attempts this month.
+            attempts: Their numbers of attempts.
             short: Each citizen's missing ties.
         """
         p, net, t, n = self.pars, ctx.network, ctx.t, ctx.n
@@ -252,7 +287,7 @@ class Friendship(Module):
         route_s, pick = ctx.stream("route"), ctx.stream("pick")
         parts: list[tuple[NDArray[Any], ...]] = []
         for k in range(int(attempts.max(initial=0))):  # attempt k draws from its own blocks
-            ids = np.flatnonzero(attempts > k)
+            ids = seekers[attempts > k]
             parts.append(
                 (
                     ids,
@@ -282,18 +317,3 @@ class Friendship(Module):
         a = np.concatenate([seekers[closure][ok], seekers[order[first]], seekers[pool[pairs_pool]]])
         b = np.concatenate([friend[ok], seekers[order[first + 1]], seekers[pool[pairs_pool + 1]]])
         return normalise_pairs(a, b, n)
-
-    def _community_member(
-        self, ctx: Context, who: NDArray[np.int64], u: NDArray[np.float64]
-    ) -> NDArray[np.int64]:
-        """A uniformly drawn member of each citizen's community (the dead included)."""
-        comm = ctx.people["community"]
-        if self._index is None or self._index[0] != ctx.n:
-            # Rebuilt when citizens are born (yearly): a stable sort by community.
-            order = np.argsort(comm, kind="stable").astype(np.int64)
-            sizes = np.bincount(comm).astype(np.int64)
-            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-            self._index = (ctx.n, order, starts, sizes)
-        _, order, starts, sizes = self._index
-        c = comm[who]
-        return np.asarray(order[starts[c] + (u * sizes[c]).astype(np.int64)], dtype=np.int64)

@@ -83,7 +83,7 @@ class GrantInputs(NamedTuple):
         score: The score.
         adult: Whether a living adult.
         enrolled: Whether enrolled in the score.
-        listed: Whether on the blacklist.
+        listed: Whether on the blacklist or the list of defaulters.
         dissenter: 1 for would-be dissenters.
         speech_cost: Points one more opinion post would cost.
         income: Yearly income, USD.
@@ -329,6 +329,7 @@ class Perks(Module):
         Read("score"),  # perks unlock at score thresholds
         Read("enrolled", 1),  # without enrolment, everyone holds the perks of their score
         Read("blacklisted", 0),  # without a blacklist, nobody is barred from them
+        Read("listed_debtor", 0),  # without the list of defaulters, nobody is barred for debt
         Read("speech_cost", 0),  # without a score, a post puts nothing at stake
     )
     streams = ("loan",)
@@ -427,7 +428,7 @@ class Perks(Module):
             score=ctx.read("score"),
             adult=adult,
             enrolled=flag(ctx, "enrolled"),
-            listed=flag(ctx, "blacklisted"),
+            listed=flag(ctx, "blacklisted") | flag(ctx, "listed_debtor"),
             dissenter=people["dissenter"],
             speech_cost=ctx.read("speech_cost"),
             income=income,

@@ -95,13 +95,20 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _interval_cell(iv: Interval) -> str:
+def _includes_zero(iv: Interval) -> bool:
+    """Whether an effect's interval holds 0 (False without an interval)."""
+    return not math.isnan(iv.ci_low) and iv.ci_low <= 0.0 <= iv.ci_high
+
+
+def _interval_cell(iv: Interval, effect: bool = False) -> str:
     value = "" if math.isnan(iv.mean) else repr(iv.mean)
     ci = (
         ""
         if math.isnan(iv.ci_low)
         else f"<br><span class='ci'>[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]</span>"
     )
+    if effect and _includes_zero(iv):
+        ci += "<br><span class='ci'>not distinguishable from 0</span>"
     return f"<td data-value='{value}'>{_fmt(iv.mean)}{ci}</td>"
 
 
@@ -110,6 +117,7 @@ def _interval_table(
     corner: str,
     data: RunSet,
     intervals: dict[str, dict[str, Interval]],
+    effect: bool = False,
 ) -> str:
     """Measures (rows) by scenario (columns); rows with no value skipped.
 
@@ -123,7 +131,7 @@ def _interval_table(
     for m in measures:
         if all(math.isnan(intervals[n][m].mean) for n in columns):
             continue
-        cells = "".join(_interval_cell(intervals[n][m]) for n in columns)
+        cells = "".join(_interval_cell(intervals[n][m], effect) for n in columns)
         rows.append(
             f"<tr data-measure='{m}'><td>{html.escape(data.label(m))}<br><code>{m}</code></td>"
             f"{cells}</tr>"
@@ -153,13 +161,19 @@ def _effects_table(data: RunSet) -> str:
     effects = data.effects(data.headline())
     if not effects:
         return ""
-    return _interval_table("effects", f"effect against {data.baseline}", data, effects)
+    return _interval_table("effects", f"effect against {data.baseline}", data, effects, effect=True)
 
 
 def _lead(data: RunSet) -> str:
     """A few sentences a journalist can read in a minute."""
     base = data.baseline
-    lead = ("expression_rate", "dissenter_degree_ratio", "spillover_loss", "blacklist_size")
+    lead = (
+        "expression_rate",
+        "dissenter_degree_ratio",
+        "spillover_loss",
+        "blacklist_size",
+        "run_born_independence",
+    )
     summary = data.summary(lead)
     effects = data.effects(lead)
     items = []
@@ -186,9 +200,30 @@ def _lead(data: RunSet) -> str:
         bl = summary[name]["blacklist_size"]
         if not math.isnan(bl.mean) and bl.mean > 0:
             parts.append(f"{bl.mean:,.0f} citizens ended on the blacklist")
+        sel = eff.get("run_born_independence")
+        if sel is not None and not math.isnan(sel.mean):
+            parts.append(_selection_sentence(sel, summary, name, base))
         if parts:
             items.append(f"<li><b>{html.escape(name)}</b>: " + "; ".join(parts) + ".</li>")
     return f"<ul class='lead'>{''.join(items)}</ul>" if items else ""
+
+
+def _selection_sentence(
+    eff: Interval, summary: dict[str, dict[str, Interval]], name: str, base: str
+) -> str:
+    """Independence of those born under the policy against the control, honestly qualified."""
+    own = summary[name]["run_born_independence"].mean
+    other = summary[base]["run_born_independence"].mean
+    if math.isnan(eff.ci_low):
+        verdict = "one run, so no interval"
+    elif _includes_zero(eff):
+        verdict = f"[{eff.ci_low:+.4f}, {eff.ci_high:+.4f}]: not distinguishable from zero"
+    else:
+        verdict = f"[{eff.ci_low:+.4f}, {eff.ci_high:+.4f}]"
+    return (
+        f"those born under the policy have mean independence {own:.3f} against "
+        f"{other:.3f} under {html.escape(base)} (difference {eff.mean:+.4f}, {verdict})"
+    )
 
 
 def _provenance(data: RunSet) -> str:

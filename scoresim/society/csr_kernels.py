@@ -555,3 +555,36 @@ def bit_positions(bits: NDArray[np.uint64], size: int | None = None) -> I64:
             parallel kernel (``scoresim.core.kernels``); by default, one per bit.
     """
     return _bit_positions(64 * bits.size if size is None else size, bits)
+
+
+def sample_ties(
+    indptr: I64, indices: I32, rng: np.random.Generator, rate: float
+) -> tuple[I64, I64]:
+    """Draw each tie with chance ``rate``, by its ``u < v`` entry's position.
+
+    Positions are drawn by geometric gaps over all entries, so the cost is that of the ties
+    drawn, not of the network; which positions are drawn is a function of ``rng`` alone (a
+    month's stream), so a tie's fate depends on its place in the adjacency, not on others'.
+
+    Returns:
+        The drawn ties' ends ``(u, v)`` with ``u < v``, in entry order.
+    """
+    m = indices.size
+    if m == 0 or rate <= 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if rate >= 1:
+        pos = np.arange(m, dtype=np.int64)
+    else:
+        expected = m * rate
+        chunk = int(expected + 6 * np.sqrt(expected) + 16)
+        gaps = [rng.geometric(rate, chunk)]
+        total = int(gaps[0].sum())
+        while total < m:  # rarely: more gaps until the positions pass the last entry
+            gaps.append(rng.geometric(rate, chunk))
+            total += int(gaps[-1].sum())
+        pos = np.cumsum(np.concatenate(gaps)) - 1
+        pos = pos[pos < m]
+    u = np.searchsorted(indptr, pos, side="right") - 1  # the row holding each entry
+    v = indices[pos].astype(np.int64)
+    upper = v > u
+    return u[upper].astype(np.int64), v[upper]

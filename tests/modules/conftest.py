@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from scoresim import Simulation, parse_scenario
 
 CALM = {"fear": 0.0}  # expression that ignores the score, so posts are the same in every run
@@ -38,3 +40,28 @@ def run(modules: dict[str, dict[str, Any]], **kw: Any) -> Simulation:
     sim = sim_of(modules, **kw)
     sim.run()
     return sim
+
+
+def spy(
+    sim: Simulation, name: str, before: tuple[str, ...], after: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Wrap module ``name``'s step: each call appends what it saw before and left after.
+
+    Each record holds the month ``t``, the states ``before`` and the module's reads as the
+    step saw them, and the states ``after`` as it left them.
+    """
+    module = next(m for m in sim.modules if m.name == name)
+    calls: list[dict[str, Any]] = []
+    original = module.step
+
+    def step(ctx: Any) -> None:
+        seen = {k: ctx.people[k].copy() for k in before}
+        for r in module.reads:
+            seen[r.name] = np.array(ctx.read(r.name), copy=True)
+        original(ctx)
+        calls.append(
+            {"t": ctx.t, "before": seen, "after": {k: ctx.people[k].copy() for k in after}}
+        )
+
+    module.step = step  # type: ignore[method-assign]
+    return calls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scoresim import Simulation
 from scoresim.core.rng import Stream
 from scoresim.modules.friendship import _accepted, _consecutive_pairs
 from tests.modules.conftest import sim_of
@@ -63,3 +64,27 @@ def test_pairs_are_formed_inside_each_group() -> None:
     assert first.tolist() == [0, 3, 6, 8]
     assert left.tolist() == [2, 5]
     assert np.all(groups[first] == groups[first + 1])
+
+
+def test_homophily_keeps_opposite_stances_from_befriending() -> None:
+    mods = {
+        "friendship": {"fade_rate": 0.0, "seek_rate": 1.0, "homophily": 1.0},
+        "opinions": {"discuss_rate": 0.0, "anchoring": 0.0},
+    }
+    sim = sim_of(mods)
+    p = sim.people
+    left = np.arange(sim.n) % 2 == 0
+    p["opinion"][:] = np.where(left, 0.0, 1.0)  # stances 0 and 1: distance 1, acceptance 0
+    p["sociability"][:] += 4
+    before = set(zip(*(x.tolist() for x in _ties(sim)), strict=True))
+    sim.step()
+    new = set(zip(*(x.tolist() for x in _ties(sim)), strict=True)) - before
+    assert new
+    assert all(left[a] == left[b] for a, b in new)
+
+
+def _ties(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
+    net = sim.network
+    u = net.sources()
+    keep = u < net.indices
+    return u[keep], net.indices[keep]
