@@ -3,7 +3,8 @@
 It is the slow baseline scoresim is measured against, and a second implementation that must
 agree with scoresim statistically (tests/test_mesa_reference.py). Same rules and parameters as
 scoresim's modules ``expression``, ``scoring``, ``perks`` and ``tie_cutting`` with everyone
-enrolled (the ``core`` scenario below), read from the same validated parameter objects; the
+enrolled (the ``core`` scenario below), and ``opinions`` (discussions, convictions,
+falsified stances), read from the same validated parameter objects; the
 starting society is scoresim's, copied into agents. Randomness is Mesa's own (``model.random``),
 so single runs differ from scoresim's while their distributions must not.
 
@@ -25,6 +26,7 @@ from scoresim import Scenario, parse_scenario
 from scoresim.core.rng import Streams
 from scoresim.modules.common import ADULT_AGE
 from scoresim.modules.expression import POINTS_UNIT, VALUE_UNIT, ExpressionParams
+from scoresim.modules.opinions import OpinionsParams
 from scoresim.modules.perks import PerksParams
 from scoresim.modules.scoring import OCCUPATION_IDENTITY, ScoringParams
 from scoresim.modules.tie_cutting import TieCuttingParams
@@ -37,6 +39,7 @@ CORE_MODULES: dict[str, dict[str, Any]] = {
     "scoring": {},
     "perks": {},
     "tie_cutting": {},
+    "opinions": {},
     "network_stats": {},
 }
 HEADLINE = (
@@ -45,6 +48,8 @@ HEADLINE = (
     "spillover_loss",
     "mean_score",
     "perk_share_700",
+    "falsifying_share",
+    "perceived_dissent",
 )
 
 
@@ -105,6 +110,15 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
         self.debt = 0.0
         self.missed = 0.0
         self.ties_lost = 0
+        self.silenced = False
+        op = model.op
+        gap = op.founding_gap / 2
+        u = model.random.random()
+        theta = op.dissent_threshold
+        self.opinion = theta + gap + (1 - theta - gap) * u if self.dissenter else (theta - gap) * u
+        self.anchor = self.opinion
+        self.stance = self.opinion
+        self.falsifying = 0
 
     @property
     def adult(self) -> bool:
@@ -117,6 +131,7 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
         """Dissenters weigh conviction and peers against score loss and perks at stake."""
         ex, m = self.model.ex, self.model
         self.next_kind = 0
+        self.silenced = False
         if not self.adult:
             return
         deg = len(self.friends)
@@ -129,10 +144,13 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
                 max(ex.base_rate * (1 + ex.independence_weight * (self.independence - 0.5)), 1e-6),
                 1 - 1e-6,
             )
-            p = _expit(_logit(p0) + ex.peer_weight * (share - ex.peer_reference) - deter)
-            if m.random.random() < p:
+            social = _logit(p0) + ex.peer_weight * (share - ex.peer_reference)
+            draw = m.random.random()
+            if draw < _expit(social - deter):
                 u = m.random.random()
                 self.next_kind = 2 if u < ex.history_share else (3 if u >= 1 - ex.news_share else 1)
+            else:
+                self.silenced = draw < _expit(social)
         elif m.random.random() < _expit(_logit(max(ex.news_rate, 1e-6)) - deter):
             self.next_kind = 3
 
@@ -237,6 +255,28 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
             else:
                 self.missed += 1
 
+    # -- opinions ---------------------------------------------------------------------------
+
+    def falsify(self) -> None:
+        """The silenced show the mildest safe stance for a while; speakers show their view."""
+        op = self.model.op
+        self.falsifying = max(self.falsifying - 1, 0)
+        if self.silenced:
+            self.falsifying = op.reveal_months
+        if self.expressed:
+            self.falsifying = 0
+        if self.falsifying:
+            self.stance = max(op.dissent_threshold - op.mask_margin, 0.0)
+
+    def settle(self) -> None:
+        """Pull back to the conviction; show the opinion unless hiding; dissent follows it."""
+        op = self.model.op
+        pull = min(op.anchoring * (0.5 + self.independence), 1.0)
+        self.opinion = min(max(self.opinion + pull * (self.anchor - self.opinion), 0.0), 1.0)
+        if not self.falsifying:
+            self.stance = self.opinion
+        self.dissenter = int(self.opinion >= op.dissent_threshold)
+
     # -- tie cutting ------------------------------------------------------------------------
 
     def cut_ties(self) -> None:
@@ -262,6 +302,7 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
         self.sc = ScoringParams(**mods["scoring"])
         self.pk = PerksParams(**mods["perks"])
         self.tc = TieCuttingParams(**mods["tie_cutting"])
+        self.op = OpinionsParams(**mods["opinions"])
         w = [
             self.sc.w_credit_history,
             self.sc.w_fulfilment,
@@ -301,6 +342,7 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
         self.agents.do("compute_score")
         self.agents.do("commit_score")
         self.agents.do("grant_perks")
+        self._discuss()
         self.agents.shuffle_do("cut_ties")
         for a, b in self.pending_cuts:
             if b in a.friends:
@@ -309,6 +351,29 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
                 b.ties_lost += 1
         self.pending_cuts.clear()
         self._measure()
+
+    def _discuss(self) -> None:
+        """Opinions: falsified stances, a random matching of discussions, convictions."""
+        op = self.op
+        self.agents.do("falsify")
+        drawn = [
+            (a, b)
+            for a in self.citizens
+            for b in sorted(a.friends, key=lambda c: c.unique_id)
+            if a.unique_id < b.unique_id and self.random.random() < op.discuss_rate
+        ]
+        self.random.shuffle(drawn)
+        busy: set[Citizen] = set()
+        for a, b in drawn:
+            if a in busy or b in busy:
+                continue
+            busy.update((a, b))
+            oa, ob = a.opinion, b.opinion
+            if abs(b.stance - oa) < op.confidence:
+                a.opinion = oa + op.convergence * (b.stance - oa)
+            if abs(a.stance - ob) < op.confidence:
+                b.opinion = ob + op.convergence * (a.stance - ob)
+        self.agents.do("settle")
 
     def _measure(self) -> None:
         adults = [c for c in self.citizens if c.adult]
@@ -325,6 +390,12 @@ class CoreModel(mesa.Model):  # type: ignore[misc]
             "spillover_loss": statistics.fmean(c.spillover for c in clean) if clean else math.nan,
             "mean_score": statistics.fmean(c.score for c in adults),
             "perk_share_700": statistics.fmean(c.perks[2] for c in adults),
+            "falsifying_share": statistics.fmean(c.falsifying > 0 for c in diss)
+            if diss
+            else math.nan,
+            "perceived_dissent": statistics.fmean(
+                c.stance >= self.op.dissent_threshold for c in adults
+            ),
         }
 
 

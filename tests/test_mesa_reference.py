@@ -57,3 +57,8 @@ def test_scoresim_and_mesa_agree(mesa_runs: list[dict[str, float]]) -> None:
 def test_the_comparison_detects_a_changed_rule(mesa_runs: list[dict[str, float]]) -> None:
     z = z_scores(mesa_runs, scoresim_runs(expression={"fear": 4.0}))
     assert abs(z["expression_rate"]) > TOLERANCE, z
+
+
+def test_the_comparison_detects_a_changed_opinion_rule(mesa_runs: list[dict[str, float]]) -> None:
+    z = z_scores(mesa_runs, scoresim_runs(opinions={"reveal_months": 2}))
+    assert abs(z["falsifying_share"]) > TOLERANCE, z
