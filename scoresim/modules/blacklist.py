@@ -20,7 +20,7 @@ from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
-from scoresim.modules.common import flag
+from scoresim.modules.common import flag, living_adults
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS, occupation_code
 
 #: Whether each occupation code is one a listed citizen is barred from.
@@ -189,11 +189,20 @@ class Blacklist(Module):
             0,
             "1 after leaving the list, until the score is back at or above the threshold",
         ),
+        State(
+            "listing_at_stake",
+            np.float32,
+            0.0,
+            "yearly cost of being listed (perks and barred income) for one post from the list, USD",
+        ),
     )
     reads = (
         Read("score"),  # the list is of the lowest scores: no scoring, no list
         Read("enrolled", 1),  # without enrolment, everyone is scored and may be listed
         Read("wage", 0, writes=True),  # cut for the barred; without the economy, zeros dropped
+        Read("speech_cost", 0),  # what one more post costs: who is one post from the list
+        Read("perk_value", 0),  # the perks a listing takes away (none without perks)
+        Read("perk_at_stake", 0),  # those of them a post already puts at stake
     )
     measures = (
         Measure(
@@ -279,6 +288,30 @@ class Blacklist(Module):
         ctx.record("blacklist_repairs", float(repaired))
         ctx.record("sanctions_applied", float(inflow + barring))
         ctx.record("barred_total", float(barred))
+        self._at_stake(ctx)
+
+    def _at_stake(self, ctx: Context) -> None:
+        """What listing would cost each living adult whom one more post would list, USD a year.
+
+        The perks they hold that the post does not already put at stake (``perk_at_stake``)
+        plus, in a barrable occupation, the income the bar takes; the expression and enrolment
+        modules weigh it. Everyone else has nothing at stake.
+        """
+        p, people = self.pars, ctx.people
+        score = ctx.read("score")
+        edge = (
+            living_adults(people)
+            & (people["blacklisted"] == 0)
+            & (score >= p.threshold)
+            & (score - ctx.read("speech_cost") < p.threshold)
+        )
+        stake = people["listing_at_stake"]
+        stake[...] = 0.0
+        who = np.flatnonzero(edge)
+        barrable = _BARRABLE[people["occupation"][who]]
+        lost_income = np.where(barrable, (1.0 - p.barred_income) * people["income"][who], 0.0)
+        perks = ctx.read("perk_value")[who] - ctx.read("perk_at_stake")[who]
+        stake[who] = np.maximum(perks, 0.0) + lost_income
 
 
 @twin

@@ -108,7 +108,10 @@ class Enrolment(Module):
         State("privacy_cost", np.float32, 0, "yearly privacy cost of enrolling, USD"),
         State("enrolment_open", np.uint8, 0, "1 where enrolment is open in one's community"),
     )
-    reads = (Read("perk_offer", 0),)  # without perks, enrolling offers nothing
+    reads = (
+        Read("perk_offer", 0),  # without perks, enrolling offers nothing
+        Read("listing_at_stake", 0),  # without a blacklist, enrolling risks no listing
+    )
     streams = ("privacy_cost", "early", "enrol", "region")
     measures = (
         Measure(
@@ -160,7 +163,9 @@ class Enrolment(Module):
             joins = adult & (enrolled == 0)
         else:
             offer = ctx.read("perk_offer")
-            willing = adult & open_ & (enrolled == 0) & (offer > people["privacy_cost"])
+            # One post from the list, a citizen also weighs what listing would cost them.
+            cost = people["privacy_cost"] + ctx.read("listing_at_stake")
+            willing = adult & open_ & (enrolled == 0) & (offer > cost)
             joins = willing & ctx.stream("enrol").bernoulli(ctx.t, self.pars.enrol_rate, ctx.n)
         enrolled[joins] = 1
         ctx.record("regions_open", share)

@@ -9,7 +9,8 @@ where ``p0`` is the unscored chance (rising with independence), ``s`` the share 
 seen speaking last month (weighted by their reach), ``b`` the share of friends who posted
 their score last month, ``l`` the share of friends on the public blacklist (seeing friends
 punished raises the perceived risk: the spiral of silence), and ``cost`` the expected score
-loss in units of 50 points plus the perks at stake in units of $1,000 a year. Without a score
+loss in units of 50 points plus the perks at stake, and for one post from the blacklist what
+listing would cost (perks and barred income), in units of $1,000 a year. Without a score
 the cost is zero and only conviction and peers matter. Any adult may also share accurate
 embarrassing news, weighed the same way.
 """
@@ -63,7 +64,8 @@ class ExpressionInputs(NamedTuple):
         dissenter: 1 for would-be dissenters.
         independence: Independence in [0, 1].
         speech_cost: Points one more opinion post would cost.
-        perk_at_stake: Yearly value of perks one more post would lose, USD.
+        perk_at_stake: Yearly value of perks one more post would lose, USD, plus what being
+            listed would cost (perks and barred income) if one more post would list them.
         brag_exposure: Share of one's friends who posted their score last month.
     """
 
@@ -212,6 +214,7 @@ class Expression(Module):
         Read("perk_at_stake", 0),  # nor perks
         Read("listed_publicly", 0),  # without a blacklist, no friend is seen punished
         Read("brag_exposure", 0),  # without bragging, no friend shows off a score
+        Read("listing_at_stake", 0),  # without a blacklist, no post can cost a listing
     )
     streams = ("speak", "news", "kind")
     measures = (
@@ -255,7 +258,7 @@ class Expression(Module):
             dissenter=people["dissenter"],
             independence=people["independence"],
             speech_cost=ctx.read("speech_cost"),
-            perk_at_stake=ctx.read("perk_at_stake"),
+            perk_at_stake=ctx.read("perk_at_stake") + ctx.read("listing_at_stake"),
             brag_exposure=ctx.read("brag_exposure"),
         )
         draws = ExpressionDraws(

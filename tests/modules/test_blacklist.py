@@ -9,7 +9,7 @@ import pytest
 
 from scoresim.modules.blacklist import BlacklistParams, Listing, _list_and_sanction
 from scoresim.society.people import BARRABLE_OCCUPATIONS, occupation_code
-from tests.modules.conftest import run, sim_of
+from tests.modules.conftest import CALM, run, sim_of
 
 WORKER = occupation_code("worker")
 
@@ -214,3 +214,19 @@ def test_the_serial_and_parallel_lists_agree() -> None:
     assert results[0][0] == results[1][0] and min(results[0][0]) > 0
     for a, b in zip(results[0][1], results[1][1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_what_listing_would_cost_is_set_for_those_one_post_from_the_list() -> None:
+    line = 620.0  # above the default 450: many within a post of it, some holding a perk
+    mods = {"scoring": {}, "perks": {}, "enrolment": {"mandate_step": 0}}
+    sim = run({**mods, "blacklist": {"threshold": line}, "expression": CALM}, steps=6)
+    p = sim.people
+    adult = (p["alive"] == 1) & (p["age"] >= 18) & (p["blacklisted"] == 0)
+    edge = adult & (p["score"] >= line) & (p["score"] - p["speech_cost"] < line)
+    assert edge.any() and (~edge & adult).any()
+    barrable = np.isin(p["occupation"], [occupation_code(o) for o in BARRABLE_OCCUPATIONS])
+    perks = np.maximum(p["perk_value"] - p["perk_at_stake"], 0.0)
+    kept = BlacklistParams().barred_income
+    expected = np.where(edge, perks + np.where(barrable, (1 - kept) * p["income"], 0.0), 0.0)
+    assert (expected[edge] > 0).any()  # some have perks (or a barrable job) to lose
+    np.testing.assert_allclose(p["listing_at_stake"], expected, rtol=1e-5)
