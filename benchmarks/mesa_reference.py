@@ -265,16 +265,15 @@ class Citizen(mesa.Agent):  # type: ignore[misc]  # mesa has no type hints
             self.falsifying = op.reveal_months
         if self.expressed:
             self.falsifying = 0
-        if self.falsifying:
-            self.stance = max(op.dissent_threshold - op.mask_margin, 0.0)
+        if self.falsifying:  # never more critical than the opinion it hides
+            self.stance = min(max(op.dissent_threshold - op.mask_margin, 0.0), self.opinion)
 
     def settle(self) -> None:
         """Pull back to the conviction; show the opinion unless hiding; dissent follows it."""
         op = self.model.op
         pull = min(op.anchoring * (0.5 + self.independence), 1.0)
         self.opinion = min(max(self.opinion + pull * (self.anchor - self.opinion), 0.0), 1.0)
-        if not self.falsifying:
-            self.stance = self.opinion
+        self.stance = min(self.stance, self.opinion) if self.falsifying else self.opinion
         self.dissenter = int(self.opinion >= op.dissent_threshold)
 
     # -- tie cutting ------------------------------------------------------------------------

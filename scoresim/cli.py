@@ -202,8 +202,11 @@ def run(
             disable=not _show_progress(as_json),
         )
         with bar:
-            task = bar.add_task(sc.name, total=sc.steps)
-            executor = InProcessExecutor(lambda done, _n: bar.update(task, completed=done))
+            # Months of the burn-in and of the run, as the simulation counts them.
+            task = bar.add_task(sc.name, total=sc.burn_in + sc.steps)
+            executor = InProcessExecutor(
+                lambda done, total: bar.update(task, completed=done, total=total)
+            )
             report = run_batch([spec], out, executor, rerun=True)
     except InputError as exc:
         raise _fail(exc) from None

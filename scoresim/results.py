@@ -170,6 +170,8 @@ class RunResult:
         if self.burn_in:
             burn = self.to_arrow(burn_in=True)
             atomic_write(out / BURN_IN_FILE, functools.partial(_write_parquet, burn))
+        else:  # a directory reused from a run with a burn-in must not keep its months
+            (out / BURN_IN_FILE).unlink(missing_ok=True)
         for part, arrays in self.egos.items():
             ego = pa.table({k: pa.array(v) for k, v in arrays.items()})
             atomic_write(out / f"ego_{part}.parquet", functools.partial(_write_parquet, ego))

@@ -78,8 +78,9 @@ class Scenario(StrictModel):
         36,
         ge=0,
         le=1200,
-        description="months the society runs without the policy before it starts (recorded "
-        "apart, as months -burn_in..-1)",
+        multiple_of=12,
+        description="months the society runs without the policy before it starts, whole "
+        "years (recorded apart, as months -burn_in..-1)",
     )
     plugins: list[str] = Field(
         default_factory=list,

@@ -15,7 +15,8 @@ from scoresim.store import list_runs
 
 runner = CliRunner()
 
-SMALL = {"society.agents": 600, "steps": 12}
+# Everyone enrolled from the start (the default mandate comes at month 60).
+SMALL = {"society.agents": 600, "steps": 12, "modules.enrolment.mandate_step": 0}
 
 
 def test_replicated_compare_pairs_seeds_and_reports_intervals(tmp_path: Path) -> None:

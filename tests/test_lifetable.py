@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoresim import parse_scenario
-from scoresim.core.errors import ScenarioError
+from scoresim import Simulation, parse_scenario
+from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.rng import Streams
 from scoresim.core.specs import LifeTableSpec
 from scoresim.society import build_society
@@ -83,3 +83,16 @@ def test_life_table_errors_name_the_field() -> None:
         parse_scenario({"society": {"life_table": {"fertility_min": 30, "fertility_max": 25}}})
     with pytest.raises(ScenarioError, match="age_max"):
         parse_scenario({"society": {"people": {"age_max": 110}}})
+
+
+def test_a_table_that_needs_more_than_a_child_a_year_is_refused() -> None:
+    table = {"fertility_min": 30, "fertility_max": 30, "net_reproduction": 3.0}
+    sc = parse_scenario({"society": {"agents": 100, "life_table": table}})
+    with pytest.raises(InputError, match=r"net_reproduction 3 over ages 30-30.*at most 1"):
+        Simulation(sc)
+
+
+def test_the_burn_in_is_whole_years() -> None:
+    with pytest.raises(ScenarioError, match="burn_in"):
+        parse_scenario({"burn_in": 18})
+    assert parse_scenario({"burn_in": 24}).burn_in == 24

@@ -6,7 +6,7 @@ import numpy as np
 
 from scoresim import parse_scenario
 from scoresim.core.rng import Streams
-from scoresim.society import build_society
+from scoresim.society import OCCUPATIONS, build_society
 from tests.conftest import check_csr
 
 
@@ -62,7 +62,9 @@ def test_population_attributes() -> None:
     assert p["age"].min() == 0 and p["age"].max() < 100
     children = np.flatnonzero(p["age"] < 18)
     assert 0.2 < children.size / p.n < 0.27  # the life table's pyramid: about 23% children
-    assert np.all(p["income"] > 0) and np.all(p["assets"] > 0)
+    student = p["occupation"] == OCCUPATIONS.index("student")
+    assert np.all(p["income"] > 0) and np.all(p["assets"][~student] > 0)
+    assert np.all(p["assets"][student] == 0)  # students own nothing, like those born later
     ind = p["independence"]
     assert ind.min() >= 0 and ind.max() <= 1
     assert abs(p["dissenter"].mean() - 0.15) < 0.01

@@ -24,7 +24,8 @@ from scoresim.society import Network, People, Society
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
-FORMAT = 1
+#: 2: the burn-in's measures and the society's ``parent`` (issue 12).
+FORMAT = 2
 
 
 def save_checkpoint(sim: Simulation, path: str | Path) -> Path:

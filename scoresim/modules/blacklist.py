@@ -195,6 +195,12 @@ class Blacklist(Module):
             0.0,
             "yearly cost of being listed (perks and barred income) for one post from the list, USD",
         ),
+        State(
+            "listing_risk",
+            np.float32,
+            0.0,
+            "expected yearly cost of a listing to an unenrolled adult who enrolled, USD",
+        ),
     )
     reads = (
         Read("score"),  # the list is of the lowest scores: no scoring, no list
@@ -203,6 +209,7 @@ class Blacklist(Module):
         Read("speech_cost", 0),  # what one more post costs: who is one post from the list
         Read("perk_value", 0),  # the perks a listing takes away (none without perks)
         Read("perk_at_stake", 0),  # those of them a post already puts at stake
+        Read("perk_offer", 0),  # the perks an unenrolled citizen would give up if listed
     )
     measures = (
         Measure(
@@ -294,8 +301,8 @@ class Blacklist(Module):
         """What listing would cost each living adult whom one more post would list, USD a year.
 
         The perks they hold that the post does not already put at stake (``perk_at_stake``)
-        plus, in a barrable occupation, the income the bar takes; the expression and enrolment
-        modules weigh it. Everyone else has nothing at stake.
+        plus, in a barrable occupation, the income the bar takes; the expression module weighs
+        it. Everyone else has nothing at stake. Then what enrolling risks (:meth:`_risk`).
         """
         p, people = self.pars, ctx.people
         score = ctx.read("score")
@@ -312,6 +319,34 @@ class Blacklist(Module):
         lost_income = np.where(barrable, (1.0 - p.barred_income) * people["income"][who], 0.0)
         perks = ctx.read("perk_value")[who] - ctx.read("perk_at_stake")[who]
         stake[who] = np.maximum(perks, 0.0) + lost_income
+        self._risk(ctx)
+
+    def _risk(self, ctx: Context) -> None:
+        """What enrolling risks: the listed share of one's kind times what a listing costs.
+
+        For a living unenrolled adult, the share of living enrolled adults holding their kind
+        of views (dissenting or not) who are on the list, as the public list shows it, times
+        the perks they would be offered plus, in a barrable occupation, the barred income.
+        """
+        p, people = self.pars, ctx.people
+        adults = living_adults(people)
+        enrolled = flag(ctx, "enrolled")
+        listed = people["blacklisted"] == 1
+        dissent = people["dissenter"] == 1
+        risk = people["listing_risk"]
+        risk[...] = 0.0
+        outside = np.flatnonzero(adults & ~enrolled)
+        if outside.size == 0:
+            return
+        share = np.zeros(2)
+        for kind in (0, 1):
+            members = adults & enrolled & (dissent == bool(kind))
+            count = np.count_nonzero(members)
+            share[kind] = np.count_nonzero(members & listed) / count if count else 0.0
+        barrable = _BARRABLE[people["occupation"][outside]]
+        lost = np.where(barrable, (1.0 - p.barred_income) * people["income"][outside], 0.0)
+        chance = share[dissent[outside].astype(np.int64)]
+        risk[outside] = chance * (ctx.read("perk_offer")[outside] + lost)
 
 
 @twin

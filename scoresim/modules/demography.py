@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.core.context import Context
+from scoresim.core.context import Citizens, Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE
@@ -37,7 +37,20 @@ _FIRST_JOBS = np.array([occupation_code(o) for o in OCCUPATION_SHARE], dtype=np.
 _SHARES = np.array(list(OCCUPATION_SHARE.values())) / sum(OCCUPATION_SHARE.values())
 _FIRST_JOB_CUM = np.cumsum(_SHARES)[:-1]
 _MULTIPLIER = income_multiplier()
-_MEAN_MULTIPLIER = float((_SHARES * _MULTIPLIER[_FIRST_JOBS]).sum())
+_STUDENT_PAY = float(_MULTIPLIER[occupation_code("student")])
+
+
+def _base_income(people: Citizens, alive: NDArray[np.bool_]) -> float:
+    """Median over the living in work of income over their occupation's pay multiplier.
+
+    The founders' incomes are such a base (lognormal) times the multiplier; drawing the
+    young's from the same base keeps the income distribution as it was (1 if nobody works).
+    """
+    occ = people["occupation"]
+    workers = alive & (occ != occupation_code("student")) & (occ != occupation_code("retired"))
+    if not workers.any():
+        return 1.0
+    return float(np.median(people["income"][workers] / _MULTIPLIER[occ[workers]]))
 
 
 class DemographyParams(Params):
@@ -257,8 +270,9 @@ class Demography(Module):
     def _careers(self, ctx: Context, alive: NDArray[np.bool_]) -> None:
         """School leavers start a job drawn by the occupations' shares, at their prospects.
 
-        Their pay is the workers' median times their prospects, a lognormal spread and their
-        occupation's pay relative to the mean over the shares; the old retire.
+        Their pay is drawn as the founders' was: a lognormal base around the workers' median
+        base (log-sd 0.7), times their prospects and their occupation's pay multiplier; the
+        old retire.
         """
         p, people = self.pars, ctx.people
         age, occ = people["age"], people["occupation"]
@@ -266,13 +280,11 @@ class Demography(Module):
         student = occupation_code("student")
         leaving = alive & (occ == student) & (age >= STUDENT_UNTIL)
         if leaving.any():
-            workers = alive & (occ != student) & (occ != occupation_code("retired"))
-            typical = float(np.median(income[workers])) if workers.any() else 1.0
+            base = _base_income(people, alive)
             z = ctx.stream("start_income").normal(ctx.t, ctx.n)[leaving]
             u = ctx.stream("first_job").uniform(ctx.t, ctx.n)[leaving]
             job = _FIRST_JOBS[np.searchsorted(_FIRST_JOB_CUM, u, side="right")]
-            pay = _MULTIPLIER[job] / _MEAN_MULTIPLIER
-            start = typical * people["prospects"][leaving] * np.exp(0.7 * z - 0.245) * pay
+            start = base * people["prospects"][leaving] * np.exp(0.7 * z) * _MULTIPLIER[job]
             occ[leaving] = job
             income[leaving] = start
             wage[leaving] = start
@@ -326,5 +338,10 @@ class Demography(Module):
         people["parent"][ids] = parents
         people["prospects"][ids] = prospects
         people["born_in_run"][ids] = 0 if ctx.burn_in else 1
+        # A student's allowance, as the founding students have: without it the mean income
+        # of the living would fall as they grow up.
+        allowance = _STUDENT_PAY * _base_income(people, people["alive"] == 1) * prospects
+        people["income"][ids] = allowance
+        ctx.read("wage")[ids] = allowance
         ctx.network.add(ids, parents)
         return ids

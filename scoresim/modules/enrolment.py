@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.registry import register
-from scoresim.modules.common import ADULT_AGE, living_adults
+from scoresim.modules.common import living_adults
 
 
 class EnrolmentParams(Params):
@@ -110,7 +110,7 @@ class Enrolment(Module):
     )
     reads = (
         Read("perk_offer", 0),  # without perks, enrolling offers nothing
-        Read("listing_at_stake", 0),  # without a blacklist, enrolling risks no listing
+        Read("listing_risk", 0),  # without a blacklist, enrolling risks no listing
     )
     streams = ("privacy_cost", "early", "enrol", "region")
     measures = (
@@ -148,7 +148,7 @@ class Enrolment(Module):
         cost *= self.pars.privacy_cost * (0.5 + people["independence"])
         people["privacy_cost"][...] = cost
         open_, _ = self._open(ctx, 0)
-        adult = people["age"] >= ADULT_AGE
+        adult = living_adults(people)
         early = ctx.stream("early").uniform(0, n) < self.pars.initial_share
         mandate = self.pars.mandate_step == 0
         people["enrolled"][...] = ((early & open_) | mandate) & adult  # children turn 18 later
@@ -163,8 +163,8 @@ class Enrolment(Module):
             joins = adult & (enrolled == 0)
         else:
             offer = ctx.read("perk_offer")
-            # One post from the list, a citizen also weighs what listing would cost them.
-            cost = people["privacy_cost"] + ctx.read("listing_at_stake")
+            # A citizen also weighs what a listing would cost them, times its public odds.
+            cost = people["privacy_cost"] + ctx.read("listing_risk")
             willing = adult & open_ & (enrolled == 0) & (offer > cost)
             joins = willing & ctx.stream("enrol").bernoulli(ctx.t, self.pars.enrol_rate, ctx.n)
         enrolled[joins] = 1

@@ -25,7 +25,7 @@ from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, p
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import Stream, uniform_at, uniforms_at
-from scoresim.society.csr_kernels import Csr, sample_ties
+from scoresim.society.csr_kernels import Csr, pair_key, sample_ties
 from scoresim.society.gather import friend_of_friend
 from scoresim.society.network import normalise_pairs
 
@@ -95,15 +95,15 @@ def _shortfall(
     living = 0
     missing = 0.0
     for i in prange(n):
-        if alive[i] != 1:
-            continue
-        miss = soc[i] - (indptr[i + 1] - indptr[i] - faded[i])
-        short[i] = miss
-        living += 1
-        missing += miss
-        if miss > 0:
-            wish = min(seek_rate * miss, MAX_ATTEMPTS)
-            attempts[i] = int(wish + uniform_at(base, i))
+        # An if-block, not `continue`: numba's prange with reductions can mishandle a skip.
+        if alive[i] == 1:
+            miss = soc[i] - (indptr[i + 1] - indptr[i] - faded[i])
+            short[i] = miss
+            living += 1
+            missing += miss
+            if miss > 0:
+                wish = min(seek_rate * miss, MAX_ATTEMPTS)
+                attempts[i] = int(wish + uniform_at(base, i))
     return short, attempts, living, missing
 
 
@@ -112,14 +112,13 @@ def _accepted(
     t: int,
     a: NDArray[np.int64],
     b: NDArray[np.int64],
-    n: int,
     refusal: NDArray[np.floating],
 ) -> NDArray[np.bool_]:
     """Whether each pair accept each other: each side turns the other down with its refusal.
 
     Each side's draw is keyed by the pair, so it does not depend on which pairs others form.
     """
-    key = a * n + b
+    key = pair_key(a, b)
     first = uniforms_at(stream.base(t, 0), key) >= refusal[b]
     second = uniforms_at(stream.base(t, 1), key) >= refusal[a]
     return np.asarray(first & second)
@@ -238,10 +237,10 @@ class Friendship(Module):
         del faded
         seekers = np.flatnonzero(attempts)
         a, b = self._pairs(ctx, seekers, attempts[seekers].astype(np.int64), short)
-        new = ~net.has_ties(a, b) & _accepted(ctx.stream("accept"), t, a, b, n, ctx.read("refusal"))
+        new = ~net.has_ties(a, b) & _accepted(ctx.stream("accept"), t, a, b, ctx.read("refusal"))
         if p.homophily > 0:
             distance = np.abs(ctx.read("stance")[a] - ctx.read("stance")[b])
-            liked = uniforms_at(ctx.stream("accept").base(t, 2), a * n + b)
+            liked = uniforms_at(ctx.stream("accept").base(t, 2), pair_key(a, b))
             new &= liked < 1.0 - p.homophily * distance
         net.add(a[new], b[new])
         formed = int(np.count_nonzero(new))

@@ -36,7 +36,7 @@ from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniforms_at
 from scoresim.modules.common import ADULT_AGE
-from scoresim.society.csr_kernels import sample_ties
+from scoresim.society.csr_kernels import pair_key, sample_ties
 
 #: Opinion of a citizen not yet given one (born since the module last ran).
 UNSET = -1.0
@@ -183,6 +183,7 @@ class Opinions(Module):
                 expressed=ctx.read("expressed"),
                 seen=people["censored_seen"],
                 falsifying=people["falsifying"],
+                opinion=opinion,
                 stance=stance,
             ),
             p.reveal_months,
@@ -195,7 +196,7 @@ class Opinions(Module):
             p.discuss_rate,
         )
         # Drawn ties sharing a citizen: kept in a random order while both ends are free.
-        priority = uniforms_at(ctx.stream("discuss").base(t, 1), u * ctx.n + v)
+        priority = uniforms_at(ctx.stream("discuss").base(t, 1), pair_key(u, v))
         keep = _greedy_matching(u, v, np.argsort(priority, kind="stable"), ctx.n)
         u, v = u[keep], v[keep]
         alive = people["alive"][u].astype(bool) & people["alive"][v].astype(bool)
@@ -259,6 +260,7 @@ class Falsifying(NamedTuple):
     expressed: NDArray[Any]
     seen: NDArray[np.uint32]
     falsifying: NDArray[np.uint16]
+    opinion: NDArray[np.float32]
     stance: NDArray[np.float32]
 
 
@@ -288,21 +290,21 @@ def _falsify(x: Falsifying, reveal: int, masked: float) -> None:
     expressed = x.expressed
     seen = x.seen
     falsifying = x.falsifying
+    opinion = x.opinion
     stance = x.stance
     for i in prange(alive.size):
-        if alive[i] != 1:
-            continue
-        left = falsifying[i]
-        if left > 0:
-            left -= 1
-        if censored[i] > seen[i]:
-            left = reveal
-        seen[i] = censored[i]
-        if expressed[i] == 1:
-            left = 0
-        falsifying[i] = left
-        if left > 0:
-            stance[i] = masked
+        if alive[i] == 1:
+            left = falsifying[i]
+            if left > 0:
+                left -= 1
+            if censored[i] > seen[i]:
+                left = reveal
+            seen[i] = censored[i]
+            if expressed[i] == 1:
+                left = 0
+            falsifying[i] = left
+            if left > 0:  # never more critical than the opinion it hides
+                stance[i] = min(masked, opinion[i])
 
 
 @twin
@@ -326,25 +328,23 @@ def _settle(x: Settling, anchoring: float, theta: float) -> tuple[int, int, int,
     # the serial and parallel kernels report the same mean.
     opinion_sum = 0
     for i in prange(alive.size):
-        if alive[i] != 1:
-            continue
-        pull = min(anchoring * (0.5 + independence[i]), 1.0)
-        o = opinion[i] + pull * (anchor[i] - opinion[i])
-        o = min(max(o, 0.0), 1.0)
-        opinion[i] = o
-        if falsifying[i] == 0:
-            stance[i] = o
-        d = o >= theta
-        dissenter[i] = 1 if d else 0
-        if age[i] >= ADULT_AGE:
-            adults += 1
-            opinion_sum += int(o * 16777216.0 + 0.5)
-            if d:
-                dissent += 1
-                if falsifying[i] > 0:
-                    hiding += 1
-            if stance[i] >= theta:
-                seen += 1
+        # An if-block, not `continue`: numba's prange with reductions mishandled the skip
+        # (the dead's flags were rewritten, differently in the serial and parallel kernels).
+        if alive[i] == 1:
+            pull = min(anchoring * (0.5 + independence[i]), 1.0)
+            o = min(max(opinion[i] + pull * (anchor[i] - opinion[i]), 0.0), 1.0)
+            opinion[i] = o
+            stance[i] = o if falsifying[i] == 0 else min(stance[i], o)
+            dissenter[i] = 1 if o >= theta else 0
+            if age[i] >= ADULT_AGE:
+                adults += 1
+                opinion_sum += int(o * 16777216.0 + 0.5)
+                if o >= theta:
+                    dissent += 1
+                    if falsifying[i] > 0:
+                        hiding += 1
+                if stance[i] >= theta:
+                    seen += 1
     return adults, dissent, seen, opinion_sum / 16777216.0, hiding
 
 

@@ -588,3 +588,12 @@ def sample_ties(
     v = indices[pos].astype(np.int64)
     upper = v > u
     return u[upper].astype(np.int64), v[upper]
+
+
+def pair_key(a: I64, b: I64) -> I64:
+    """A draw position for each pair ``(a, b)``: the same whatever the population size.
+
+    Ids are below 2**31, so ``a * 2**32 + b`` is unique; keyed this way, a pair's draw in two
+    paired scenarios does not move when one of them has had more births.
+    """
+    return np.asarray((a.astype(np.int64) << 32) | b.astype(np.int64), dtype=np.int64)

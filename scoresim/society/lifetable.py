@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from scoresim.core.errors import InputError
 from scoresim.core.specs import LifeTableSpec
 
 __all__ = ["LifeTable"]
@@ -26,6 +27,9 @@ class LifeTable:
 
     Args:
         spec: The society's life table section.
+
+    Raises:
+        InputError: If the net reproduction needs more than one child a year at fertile ages.
     """
 
     def __init__(self, spec: LifeTableSpec):
@@ -35,6 +39,13 @@ class LifeTable:
         hazard[0] = 0.0  # nobody dies before their first birthday step: they are born at it
         hazard[spec.max_age] = 1.0
         self._hazard = hazard
+        if self.fertility_rate > 1.0:
+            raise InputError(
+                f"society.life_table: net_reproduction {spec.net_reproduction:g} over ages "
+                f"{spec.fertility_min}-{spec.fertility_max} needs {self.fertility_rate:.2f} "
+                "children a year per citizen; at most 1 is possible (widen the fertile ages "
+                "or lower net_reproduction)"
+            )
 
     @cached_property
     def survival(self) -> NDArray[np.float64]:

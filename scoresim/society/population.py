@@ -97,6 +97,9 @@ def synthetic_people(
     income = (base * income_multiplier()[occupation]).astype(np.float32)
     ratio = stream("assets").lognormal(np.log(spec.assets_to_income), spec.assets_sigma, n)
     assets = (income * ratio).astype(np.float32)
+    # Students own nothing of their own, like the children born later (who get the same
+    # allowance, a tenth of a typical income).
+    assets[occupation == OCCUPATIONS.index("student")] = 0.0
     independence = stream("independence").beta(spec.independence_a, spec.independence_b, n)
     mean_ind = spec.independence_a / (spec.independence_a + spec.independence_b)
     # Independent thinkers are likelier to hold dissenting views; the share matches the spec.

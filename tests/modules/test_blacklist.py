@@ -230,3 +230,29 @@ def test_what_listing_would_cost_is_set_for_those_one_post_from_the_list() -> No
     expected = np.where(edge, perks + np.where(barrable, (1 - kept) * p["income"], 0.0), 0.0)
     assert (expected[edge] > 0).any()  # some have perks (or a barrable job) to lose
     np.testing.assert_allclose(p["listing_at_stake"], expected, rtol=1e-5)
+
+
+def test_what_enrolling_risks_is_the_public_odds_of_ones_kind_times_the_cost() -> None:
+    mods = {
+        "scoring": {},
+        "perks": {},
+        "enrolment": {"mandate_step": 1000, "pilot_share": 1.0, "initial_share": 0.5},
+        "blacklist": {"threshold": 620.0},
+    }
+    sim = run({**mods, "expression": CALM}, steps=6)
+    p = sim.people
+    adult = (p["alive"] == 1) & (p["age"] >= 18)
+    enrolled, listed, dissent = p["enrolled"] == 1, p["blacklisted"] == 1, p["dissenter"] == 1
+    outside = adult & ~enrolled
+    assert outside.any() and (adult & enrolled & listed).any()
+    odds = np.where(
+        dissent,
+        np.mean(listed[adult & enrolled & dissent]),
+        np.mean(listed[adult & enrolled & ~dissent]),
+    )
+    barrable = np.isin(p["occupation"], [occupation_code(o) for o in BARRABLE_OCCUPATIONS])
+    kept = BlacklistParams().barred_income
+    cost = p["perk_offer"] + np.where(barrable, (1 - kept) * p["income"], 0.0)
+    expected = np.where(outside, odds * cost, 0.0)
+    assert (expected[outside] > 0).any()
+    np.testing.assert_allclose(p["listing_risk"], expected, rtol=1e-5)

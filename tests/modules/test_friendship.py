@@ -50,12 +50,12 @@ def test_each_side_turns_the_other_down_with_its_refusal() -> None:
     refusal[: n // 2] = 0.3  # the first half are refused 30% of the time
     a = np.arange(0, n // 2, dtype=np.int64)  # refused ones with ...
     b = np.arange(n // 2, n, dtype=np.int64)  # ... ones nobody refuses
-    ok = _accepted(Stream(1, "friendship", "accept"), 0, a, b, n, refusal)
+    ok = _accepted(Stream(1, "friendship", "accept"), 0, a, b, refusal)
     k = n // 2
     assert abs(ok.mean() - 0.7) < 4 * np.sqrt(0.21 / k)  # binomial interval around 1 - 0.3
-    assert _accepted(Stream(1, "friendship", "accept"), 0, b, b + 0, n, np.zeros(n)).all()
+    assert _accepted(Stream(1, "friendship", "accept"), 0, b, b + 0, np.zeros(n)).all()
     refusal[:] = 1.0
-    assert not _accepted(Stream(1, "friendship", "accept"), 0, a, b, n, refusal).any()
+    assert not _accepted(Stream(1, "friendship", "accept"), 0, a, b, refusal).any()
 
 
 def test_pairs_are_formed_inside_each_group() -> None:
