@@ -20,7 +20,7 @@ from scoresim.core.context import Context
 from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
-from scoresim.modules.common import flag, living_adults
+from scoresim.modules.common import ADULT_AGE, flag
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS, occupation_code
 
 #: Whether each occupation code is one a listed citizen is barred from.
@@ -298,55 +298,124 @@ class Blacklist(Module):
         self._at_stake(ctx)
 
     def _at_stake(self, ctx: Context) -> None:
-        """What listing would cost each living adult whom one more post would list, USD a year.
+        """What a listing would cost each living adult: one post away, and by enrolling.
 
-        The perks they hold that the post does not already put at stake (``perk_at_stake``)
-        plus, in a barrable occupation, the income the bar takes; the expression module weighs
-        it. Everyone else has nothing at stake. Then what enrolling risks (:meth:`_risk`).
+        ``listing_at_stake``: for an enrolled adult whom one more post would list, the perks
+        they hold that the post does not already put at stake (``perk_at_stake``) plus, in a
+        barrable occupation, the income the bar takes (the expression module weighs it).
+        ``listing_risk``: for an unenrolled adult, the share of living enrolled adults of
+        their kind (dissenting or not) on the public list, times the perks they would be
+        offered plus the barred income (the enrolment module weighs it). Both are 0 for
+        everyone else.
         """
         p, people = self.pars, ctx.people
-        score = ctx.read("score")
-        edge = (
-            living_adults(people)
-            & (people["blacklisted"] == 0)
-            & (score >= p.threshold)
-            & (score - ctx.read("speech_cost") < p.threshold)
+        x = Stakes(
+            alive=people["alive"],
+            age=people["age"],
+            enrolled=flag(ctx, "enrolled"),
+            listed=people["blacklisted"],
+            dissenter=people["dissenter"],
+            score=ctx.read("score"),
+            speech_cost=ctx.read("speech_cost"),
+            perk_value=ctx.read("perk_value"),
+            perk_at_stake=ctx.read("perk_at_stake"),
+            perk_offer=ctx.read("perk_offer"),
+            occupation=people["occupation"],
+            income=people["income"],
         )
-        stake = people["listing_at_stake"]
-        stake[...] = 0.0
-        who = np.flatnonzero(edge)
-        barrable = _BARRABLE[people["occupation"][who]]
-        lost_income = np.where(barrable, (1.0 - p.barred_income) * people["income"][who], 0.0)
-        perks = ctx.read("perk_value")[who] - ctx.read("perk_at_stake")[who]
-        stake[who] = np.maximum(perks, 0.0) + lost_income
-        self._risk(ctx)
+        counts = _listed_by_kind(ctx.n, x)  # enrolled adults and the listed, by kind
+        odds = (
+            counts[1] / counts[0] if counts[0] else 0.0,
+            counts[3] / counts[2] if counts[2] else 0.0,
+        )
+        _stakes(
+            ctx.n,
+            x,
+            _BARRABLE,
+            float(p.threshold),
+            float(1.0 - p.barred_income),
+            odds,
+            people["listing_at_stake"],
+            people["listing_risk"],
+        )
 
-    def _risk(self, ctx: Context) -> None:
-        """What enrolling risks: the listed share of one's kind times what a listing costs.
 
-        For a living unenrolled adult, the share of living enrolled adults holding their kind
-        of views (dissenting or not) who are on the list, as the public list shows it, times
-        the perks they would be offered plus, in a barrable occupation, the barred income.
-        """
-        p, people = self.pars, ctx.people
-        adults = living_adults(people)
-        enrolled = flag(ctx, "enrolled")
-        listed = people["blacklisted"] == 1
-        dissent = people["dissenter"] == 1
-        risk = people["listing_risk"]
-        risk[...] = 0.0
-        outside = np.flatnonzero(adults & ~enrolled)
-        if outside.size == 0:
-            return
-        share = np.zeros(2)
-        for kind in (0, 1):
-            members = adults & enrolled & (dissent == bool(kind))
-            count = np.count_nonzero(members)
-            share[kind] = np.count_nonzero(members & listed) / count if count else 0.0
-        barrable = _BARRABLE[people["occupation"][outside]]
-        lost = np.where(barrable, (1.0 - p.barred_income) * people["income"][outside], 0.0)
-        chance = share[dissent[outside].astype(np.int64)]
-        risk[outside] = chance * (ctx.read("perk_offer")[outside] + lost)
+class Stakes(NamedTuple):
+    """What :func:`_stakes` weighs of each citizen (read only)."""
+
+    alive: NDArray[np.uint8]
+    age: NDArray[np.float32]
+    enrolled: NDArray[np.bool_]
+    listed: NDArray[np.uint8]
+    dissenter: NDArray[np.uint8]
+    score: NDArray[Any]
+    speech_cost: NDArray[Any]
+    perk_value: NDArray[Any]
+    perk_at_stake: NDArray[Any]
+    perk_offer: NDArray[Any]
+    occupation: NDArray[Any]
+    income: NDArray[np.float32]
+
+
+@twin
+def _listed_by_kind(x: Stakes) -> tuple[int, int, int, int]:
+    """Living enrolled adults and the listed among them, by kind.
+
+    Returns (conformers, of them listed, dissenters, of them listed).
+    """
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    alive = x.alive
+    age = x.age
+    enrolled = x.enrolled
+    listed = x.listed
+    dissenter = x.dissenter
+    conf = conf_listed = diss = diss_listed = 0
+    for i in prange(alive.size):
+        if alive[i] == 1 and age[i] >= ADULT_AGE and enrolled[i]:
+            if dissenter[i] == 1:
+                diss += 1
+                diss_listed += listed[i]
+            else:
+                conf += 1
+                conf_listed += listed[i]
+    return conf, conf_listed, diss, diss_listed
+
+
+@twin
+def _stakes(
+    x: Stakes,
+    barrable: NDArray[np.bool_],
+    threshold: float,
+    lost_share: float,
+    odds: tuple[float, float],
+    at_stake: NDArray[np.float32],
+    risk: NDArray[np.float32],
+) -> None:
+    """Write each citizen's listing stake and enrolment risk (see ``Blacklist._at_stake``)."""
+    # One field a statement: see scoresim.core.kernels on named tuples in parallel loops.
+    alive = x.alive
+    age = x.age
+    enrolled = x.enrolled
+    listed = x.listed
+    dissenter = x.dissenter
+    score = x.score
+    speech_cost = x.speech_cost
+    perk_value = x.perk_value
+    perk_at_stake = x.perk_at_stake
+    perk_offer = x.perk_offer
+    occupation = x.occupation
+    income = x.income
+    odds_conf, odds_diss = odds
+    for i in prange(alive.size):
+        at_stake[i] = 0.0
+        risk[i] = 0.0
+        if alive[i] == 1 and age[i] >= ADULT_AGE:
+            lost = lost_share * income[i] if barrable[occupation[i]] else 0.0
+            if not enrolled[i]:
+                chance = odds_diss if dissenter[i] == 1 else odds_conf
+                risk[i] = chance * (perk_offer[i] + lost)
+            elif listed[i] == 0 and score[i] >= threshold > score[i] - speech_cost[i]:
+                at_stake[i] = max(perk_value[i] - perk_at_stake[i], 0.0) + lost
 
 
 @twin

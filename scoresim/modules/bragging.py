@@ -118,9 +118,8 @@ class Bragging(Module):
         exposure[...] = 0.0
         _, friends = ctx.network.ties_of(np.flatnonzero(bragged))
         if friends.size:
-            seen = np.bincount(friends)
-            who = np.flatnonzero(seen)
-            exposure[who] = seen[who] / ctx.network.degree(who)
+            who, seen = np.unique(friends, return_counts=True)
+            exposure[who] = seen / ctx.network.degree(who)
         ctx.record("bragging_posts", float(count))
 
 

@@ -194,6 +194,7 @@ class Friendship(Module):
     )
 
     _within = 0.0  # share of founding ties inside a community, learnt at the start
+    _seen_n = 0  # citizens ever born when newborns were last given a sociability
 
     def init(self, ctx: Context) -> None:
         """Founders keep up their first degree; learn how many ties stay in a community."""
@@ -251,6 +252,9 @@ class Friendship(Module):
 
     def _newborns(self, ctx: Context, alive: NDArray[np.uint8], soc: NDArray[Any]) -> None:
         """Citizens born since last month take the sociability of a random living citizen."""
+        if ctx.n == self._seen_n:  # nobody was born: no need to look
+            return
+        self._seen_n = ctx.n
         new = np.flatnonzero((soc < 0) & (alive == 1))
         if new.size == 0:
             return

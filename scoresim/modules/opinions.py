@@ -36,7 +36,7 @@ from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.core.rng import uniforms_at
 from scoresim.modules.common import ADULT_AGE
-from scoresim.society.csr_kernels import pair_key, sample_ties
+from scoresim.society.csr_kernels import sample_ties
 
 #: Opinion of a citizen not yet given one (born since the module last ran).
 UNSET = -1.0
@@ -196,8 +196,8 @@ class Opinions(Module):
             p.discuss_rate,
         )
         # Drawn ties sharing a citizen: kept in a random order while both ends are free.
-        priority = uniforms_at(ctx.stream("discuss").base(t, 1), pair_key(u, v))
-        keep = _greedy_matching(u, v, np.argsort(priority, kind="stable"), ctx.n)
+        order = ctx.stream("discuss").generator(t, 1).permutation(u.size)
+        keep = _greedy_matching(u, v, order, ctx.n)
         u, v = u[keep], v[keep]
         alive = people["alive"][u].astype(bool) & people["alive"][v].astype(bool)
         u, v = u[alive], v[alive]
