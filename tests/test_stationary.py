@@ -11,7 +11,7 @@ from scoresim.society.lifetable import LifeTable
 def test_the_unscored_society_keeps_its_size_and_ties_for_forty_years() -> None:
     """no-score, 50,000 citizens, 40 years after a 3-year burn-in.
 
-    Measured (seeds 0-2): population -0.35%, -0.78%, +0.29%; mean degree of adults -0.1%,
+    Measured (seeds 0-2): population -0.35%, -0.78%, +0.29%; mean degree of adults -0.2%,
     +1.0%, -0.8% over the 40 years (opinions and homophily included); both within 2% at every
     year's end. Demographic noise
     alone gives a standard deviation of about 0.6% at this size.
