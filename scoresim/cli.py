@@ -446,6 +446,64 @@ def sensitivity(
 
 
 @app.command()
+def targets(
+    results: Annotated[
+        Path | None,
+        typer.Argument(help="A comparison's results directory to check (omit to list)."),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="A target library (default: shipped).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List the published figures the model is compared to, or check a comparison against them.
+
+    A target is met when the model's mean over replicates is within two standard deviations
+    of the figure (its uncertainty and the replicates' standard error combined).
+    """
+    from scoresim.calibration import check, load_targets
+    from scoresim.store import load_results
+
+    try:
+        library = load_targets(file)
+        checks = check(library, load_results(results)) if results is not None else None
+    except InputError as exc:
+        raise _fail(exc) from None
+    if checks is None:
+        if as_json:
+            rows = [t.model_dump(mode="json") for t in library.target]
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
+        table = Table(title="targets", title_justify="left")
+        for col in ("name", "use", "value", "sd", "model quantity", "source"):
+            table.add_column(col)
+        for t in library.target:
+            what = f"{t.kind}: {t.measure}" + (f" / {t.denominator}" if t.denominator else "")
+            table.add_row(t.name, t.use, _fmt(t.value), _fmt(t.uncertainty), what, t.source)
+        _out().print(table)
+        return
+    if as_json:
+        out = {
+            c.target.name: {"value": c.target.value, **c.model.as_dict(), "met": c.met}
+            for c in checks
+        }
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return
+    table = Table(title=f"targets against {results}", title_justify="left")
+    for col in ("name", "use", "target", "model [95% interval]", "met"):
+        table.add_column(col)
+    for c in checks:
+        iv = c.model
+        model = _fmt(iv.mean)
+        if not math.isnan(iv.ci_low):
+            model += f" [{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]"
+        spread = f"{_fmt(c.target.value)} +- {_fmt(c.target.uncertainty)}"
+        met = "n/a" if math.isnan(iv.mean) else ("yes" if c.met else "no")
+        table.add_row(c.target.name, c.target.use, spread, model, met)
+    _out().print(table)
+
+
+@app.command()
 def report(
     results: Annotated[Path, typer.Argument(help="A results directory (run or comparison).")],
     out: Annotated[

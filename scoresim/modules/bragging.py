@@ -95,6 +95,12 @@ class Bragging(Module):
             unit="citizens",
             headline=True,
         ),
+        Measure(
+            "braggers_share",
+            "share of living enrolled adults who have ever posted their score",
+            label="the scored who ever posted their score",
+            kind="share",
+        ),
     )
 
     def step(self, ctx: Context) -> None:
@@ -121,6 +127,9 @@ class Bragging(Module):
             who, seen = np.unique(friends, return_counts=True)
             exposure[who] = seen / ctx.network.degree(who)
         ctx.record("bragging_posts", float(count))
+        scored = int(np.count_nonzero(able))
+        ever = int(np.count_nonzero(able & (people["brags"] > 0)))
+        ctx.record("braggers_share", ever / scored if scored else np.nan)
 
 
 @twin
