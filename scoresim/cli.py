@@ -428,6 +428,8 @@ def sensitivity(
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return
+    for warning in report.get("warnings", []):
+        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     console = _out()
     console.print(
         f"{report['method']} sensitivity over {report['points_used']} of {report['points']} "

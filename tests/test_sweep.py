@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from scoresim.cli import app
 from scoresim.experiments import InProcessExecutor
 from scoresim.experiments.design import design_specs, load_design, sample_points
+from scoresim.experiments.sensitivity import WIDE, _sobol_warnings
 from scoresim.experiments.sweep import sweep
 from tests.conftest import LHS, write_design
 
@@ -69,6 +70,33 @@ def test_sobol_sweep_gives_indices(tmp_path: Path) -> None:
     sens = json.loads(runner.invoke(app, ["sensitivity", str(out), "--json"]).stdout)
     idx = sens["indices"]["expression_rate"]["modules.expression.fear"]
     assert set(idx) == {"S1", "S1_conf", "ST", "ST_conf"}
+    # Four base samples are far too few: the report says so, index by index.
+    expected = [
+        (out_name, param, key)
+        for out_name, per_param in sens["indices"].items()
+        for param, vals in per_param.items()
+        for key in ("S1", "ST")
+        if vals[key] is not None and (not 0 <= vals[key] <= 1 or (vals[f"{key}_conf"] or 0) > WIDE)
+    ]
+    assert expected
+    assert len(sens["warnings"]) == len(expected)
+    for (out_name, param, key), text in zip(expected, sens["warnings"], strict=True):
+        assert text.startswith(f"{out_name}: {key} of {param} is ")
+
+
+def test_sobol_warnings_name_impossible_and_imprecise_indices_only() -> None:
+    indices = {
+        "a": {"S1": -0.345, "S1_conf": 0.1, "ST": 1.276, "ST_conf": 0.1},
+        "b": {"S1": 0.4, "S1_conf": 0.3, "ST": 0.5, "ST_conf": 0.05},
+        "c": {"S1": 0.0, "S1_conf": 0.25, "ST": 1.0, "ST_conf": 0.0},
+    }
+    warnings = _sobol_warnings("out", indices)
+    assert [w.split(" is ")[0] for w in warnings] == [
+        "out: S1 of a",
+        "out: ST of a",
+        "out: S1 of b",
+    ]
+    assert "outside [0, 1]" in warnings[0] and "too wide" in warnings[2]
 
 
 def test_bad_design_files_exit_2(tmp_path: Path) -> None:

@@ -86,10 +86,42 @@ def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
         "points_used": int(complete.all(axis=1).sum()),
         "points_used_by_output": {o: int(complete[:, j].sum()) for j, o in enumerate(outputs)},
         "indices": {},
+        "warnings": [],
     }
     for j, out in enumerate(outputs):
         report["indices"][out] = _indices(method, problem, points, y[:, j], complete[:, j])
+        if method == "sobol":
+            report["warnings"] += _sobol_warnings(out, report["indices"][out])
     return report
+
+
+#: A Sobol index whose 95% confidence half-width exceeds this cannot rank the parameters.
+WIDE = 0.25
+
+
+def _sobol_warnings(output: str, indices: dict[str, dict[str, float | None]]) -> list[str]:
+    """Say where the sample is too small for the Sobol indices printed.
+
+    Indices are shares of variance, so one outside [0, 1] is an artefact of too few samples;
+    one with a confidence half-width over ``WIDE`` cannot rank the parameters either.
+    """
+    out = []
+    for param, vals in indices.items():
+        for key in ("S1", "ST"):
+            value, conf = vals.get(key), vals.get(f"{key}_conf")
+            if value is None:
+                continue
+            if value < 0 or value > 1:
+                out.append(
+                    f"{output}: {key} of {param} is {value:.3f}, outside [0, 1], which a share "
+                    "of variance cannot be: too few samples (raise the design's samples)"
+                )
+            elif conf is not None and conf > WIDE:
+                out.append(
+                    f"{output}: {key} of {param} is {value:.3f} +- {conf:.3f}, too wide to rank "
+                    "the parameters: too few samples (raise the design's samples)"
+                )
+    return out
 
 
 def _clean(x: Any) -> float | None:
