@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from scoresim.core.errors import InputError
 from scoresim.core.metadata import build_modules, run_metadata
 from scoresim.scenario import Scenario
 
@@ -204,6 +205,24 @@ class RunResult:
         return target
 
 
+def _read_burn_in(path: Path, skip: set[str]) -> dict[str, NDArray[np.float64]]:
+    """The burn-in's measures, as floats.
+
+    Raises:
+        InputError: If the file is not a readable Parquet table of numbers.
+    """
+    try:
+        burn = pq.read_table(path)
+        return {
+            name: burn.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+            for name in burn.column_names
+            if name not in skip
+        }
+    except (OSError, ValueError, TypeError, pa.ArrowException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a readable table of burn-in measures: {reason}") from None
+
+
 def load_run(run_dir: str | Path) -> RunResult:
     """Read a run written by :meth:`RunResult.write` back into memory (snapshots excluded)."""
     out = Path(run_dir)
@@ -214,12 +233,7 @@ def load_run(run_dir: str | Path) -> RunResult:
     skip = {"step", "year", "month"}
     burn_in: dict[str, NDArray[np.float64]] = {}
     if (out / BURN_IN_FILE).is_file():
-        burn = pq.read_table(out / BURN_IN_FILE)
-        burn_in = {
-            name: burn.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
-            for name in burn.column_names
-            if name not in skip
-        }
+        burn_in = _read_burn_in(out / BURN_IN_FILE, skip)
     return RunResult(
         scenario=scenario,
         steps=table.column("step").to_numpy().astype(np.int32),

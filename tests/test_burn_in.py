@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
 
 from scoresim import Simulation, load_scenario
+from scoresim.cli import app
+from scoresim.core.errors import InputError
+from scoresim.engine.checkpoint import load_checkpoint, save_checkpoint
 from scoresim.engine.simulation import SOCIETY_STATES
-from scoresim.results import load_run
+from scoresim.results import BURN_IN_FILE, load_run
 
 SMALL = {"society.agents": 2000, "steps": 6, "burn_in": 12, "record.ego_networks": 0}
 
@@ -54,3 +61,42 @@ def test_no_burn_in_starts_the_policy_at_once() -> None:
     sim = Simulation(load_scenario("social-credit", {**SMALL, "burn_in": 0}))
     assert sim.policy_started
     assert sim.run().burn_in == {}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"PAR1 truncated", "half", "strings"],
+    ids=["empty", "truncated", "cut-half-way", "crafted-strings"],
+)
+def test_a_damaged_burn_in_file_is_one_line_and_exit_2(tmp_path, content) -> None:
+    out = tmp_path / "res"
+    made = CliRunner().invoke(
+        app, ["run", "no-score", "--agents", "1000", "--steps", "6", "--out", str(out)]
+    )
+    assert made.exit_code == 0, made.output
+    (path,) = out.glob(f"runs/*/{BURN_IN_FILE}")
+    good = path.read_bytes()
+    if content == "half":
+        path.write_bytes(good[: len(good) // 2])
+    elif content == "strings":  # a real Parquet file whose measure is text
+        pq.write_table(pa.table({"step": [-1], "population": ["many"]}), path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=r"burn_in\.parquet: not a readable table"):
+        load_run(path.parent)
+    res = CliRunner().invoke(app, ["report", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "burn_in.parquet: not a readable table" in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_a_checkpoint_with_burn_in_measures_of_the_wrong_shape_is_refused(tmp_path) -> None:
+    sim = Simulation(load_scenario("no-score", SMALL))
+    sim.run(until=2)
+    path = save_checkpoint(sim, tmp_path / "c.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["burn_in_measures"] = np.zeros((3, 2))
+    np.savez(path, **arrays)
+    with pytest.raises(InputError, match="burn-in measures"):
+        load_checkpoint(path)

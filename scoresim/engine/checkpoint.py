@@ -114,7 +114,10 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
         m.set_state({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
     sim.measures.load_array(arrays["measures"])
     if "burn_in_measures" in arrays:
-        sim.burn_in_measures.load_array(arrays["burn_in_measures"])
+        try:
+            sim.burn_in_measures.load_array(arrays["burn_in_measures"])
+        except ValueError as exc:
+            raise InputError(f"{source}: burn-in measures: {exc}") from None
     for key, value in arrays.items():
         if key.startswith(("snap:", "ties:")):
             kind, step, name = key.split(":", 2)

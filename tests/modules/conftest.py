@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from scoresim import Simulation, parse_scenario
+from scoresim.core.rng import uniforms_at
 
 CALM = {"fear": 0.0}  # expression that ignores the score, so posts are the same in every run
 
@@ -65,3 +68,13 @@ def spy(
 
     module.step = step  # type: ignore[method-assign]
     return calls
+
+
+def month_draws(sim: Simulation, name: str, t: int, n: int) -> Callable[[str], NDArray[np.float64]]:
+    """The in-kernel draws module ``name`` made in month ``t``: ``u(decision)[i]`` is i's."""
+    ids = np.arange(n)
+
+    def u(decision: str) -> NDArray[np.float64]:
+        return np.asarray(uniforms_at(sim.streams.stream(name, decision).base(t), ids))
+
+    return u

@@ -12,11 +12,10 @@ from numpy.typing import NDArray
 
 from scoresim import Simulation
 from scoresim.core.kernels import SERIAL_BELOW
-from scoresim.core.rng import uniforms_at
 from scoresim.modules import economy
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS, occupation_code
 from scoresim.society.population import OCCUPATION_INCOME, OCCUPATION_SHARE
-from tests.modules.conftest import run, sim_of, spy
+from tests.modules.conftest import month_draws, run, sim_of, spy
 
 STUDENT, RETIRED = occupation_code("student"), occupation_code("retired")
 WORKER, JOBLESS = occupation_code("worker"), occupation_code("unemployed")
@@ -47,10 +46,7 @@ def expected_month(sim: Simulation, call: dict[str, Any]) -> dict[str, Any]:
     assert isinstance(p, economy.EconomyParams)
     b, t = call["before"], call["t"]
     n = b["alive"].size
-    ids = np.arange(n)
-
-    def u(decision: str) -> NDArray[np.float64]:
-        return np.asarray(uniforms_at(sim.streams.stream("economy", decision).base(t), ids))
+    u = month_draws(sim, "economy", t, n)
 
     alive = b["alive"] == 1
     listed = alive & (b["blacklisted"] == 1)

@@ -7,14 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 from scoresim import Simulation
 from scoresim.core.kernels import SERIAL_BELOW
-from scoresim.core.rng import uniforms_at
 from scoresim.modules import purchases
 from scoresim.modules.common import ADULT_AGE
-from tests.modules.conftest import run, sim_of, spy
+from tests.modules.conftest import month_draws, run, sim_of, spy
 
 STATE = ("alive", "age", "income", "parent", "lifestyle", "assets", "gamed")
 AFTER = ("lifestyle", "assets", "gamed")
@@ -44,10 +42,7 @@ def expected_month(sim: Simulation, call: dict[str, Any]) -> dict[str, Any]:
     assert isinstance(p, purchases.PurchasesParams)
     b, t = call["before"], call["t"]
     n = b["alive"].size
-    ids = np.arange(n)
-
-    def u(decision: str) -> NDArray[np.float64]:
-        return np.asarray(uniforms_at(sim.streams.stream("purchases", decision).base(t), ids))
+    u = month_draws(sim, "purchases", t, n)
 
     alive = b["alive"] == 1
     age = b["age"].astype(np.float64)
