@@ -7,6 +7,17 @@ from scoresim.calibration.targets import (
     TargetLibrary,
     check,
     load_targets,
+    target_value,
+    value_at,
 )
 
-__all__ = ["DEFAULT_TARGETS", "Target", "TargetCheck", "TargetLibrary", "check", "load_targets"]
+__all__ = [
+    "DEFAULT_TARGETS",
+    "Target",
+    "TargetCheck",
+    "TargetLibrary",
+    "check",
+    "load_targets",
+    "target_value",
+    "value_at",
+]

@@ -26,7 +26,16 @@ from scoresim.core.specs import StrictModel
 from scoresim.results import RunResult
 from scoresim.scenario import format_errors
 
-__all__ = ["DEFAULT_TARGETS", "Target", "TargetCheck", "TargetLibrary", "check", "load_targets"]
+__all__ = [
+    "DEFAULT_TARGETS",
+    "Target",
+    "TargetCheck",
+    "TargetLibrary",
+    "check",
+    "load_targets",
+    "target_value",
+    "value_at",
+]
 
 #: The shipped library.
 DEFAULT_TARGETS = Path(__file__).with_name("targets.toml")
@@ -113,7 +122,7 @@ class TargetCheck:
     met: bool
 
 
-def _at(series: NDArray[np.float64], month: int, window: int, total: bool) -> float:
+def value_at(series: NDArray[np.float64], month: int, window: int, total: bool) -> float:
     """The mean (or sum) of the ``window`` months ending at ``month``, NaN months skipped."""
     end = month % series.size + 1 if series.size else 0
     part = series[max(0, end - window) : end]
@@ -123,27 +132,27 @@ def _at(series: NDArray[np.float64], month: int, window: int, total: bool) -> fl
     return float(part.sum() if total else part.mean())
 
 
-def _one_run(t: Target, run: RunResult, control: RunResult | None) -> float:
+def target_value(t: Target, run: RunResult, control: RunResult | None) -> float:
     """The target's model quantity in one replicate (NaN when the run lacks it)."""
     series = run.measures.get(t.measure)
     if series is None or series.size == 0:
         return math.nan
     if t.kind == "value":
-        return _at(series, t.month, t.window, total=False)
+        return value_at(series, t.month, t.window, total=False)
     if t.kind == "growth":
-        first = _at(series, t.from_month, t.window, total=False)
-        return _at(series, t.month, t.window, total=False) / first if first else math.nan
+        first = value_at(series, t.from_month, t.window, total=False)
+        return value_at(series, t.month, t.window, total=False) / first if first else math.nan
     if t.kind == "flow_ratio":
         below = run.measures.get(t.denominator)
         if below is None:
             return math.nan
-        flow = _at(below, t.month, t.window, total=True)
-        return _at(series, t.month, t.window, total=True) / flow if flow else math.nan
+        flow = value_at(below, t.month, t.window, total=True)
+        return value_at(series, t.month, t.window, total=True) / flow if flow else math.nan
     other = None if control is None else control.measures.get(t.measure)
     if other is None:
         return math.nan
-    base = _at(other, t.month, t.window, total=False)
-    return _at(series, t.month, t.window, total=False) / base if base else math.nan
+    base = value_at(other, t.month, t.window, total=False)
+    return value_at(series, t.month, t.window, total=False) / base if base else math.nan
 
 
 def check(library: TargetLibrary, runs: RunSet) -> list[TargetCheck]:
@@ -161,7 +170,8 @@ def check(library: TargetLibrary, runs: RunSet) -> list[TargetCheck]:
         mine = runs.scenarios[t.scenario].runs
         theirs = runs.scenarios[t.control].runs if t.control in runs.scenarios else []
         values = [
-            _one_run(t, run, theirs[k] if k < len(theirs) else None) for k, run in enumerate(mine)
+            target_value(t, run, theirs[k] if k < len(theirs) else None)
+            for k, run in enumerate(mine)
         ]
         model = mean_ci([v for v in values if not math.isnan(v)] or [math.nan])
         half = (model.ci_high - model.ci_low) / 2 if not math.isnan(model.ci_low) else 0.0
