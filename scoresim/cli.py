@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -82,7 +83,7 @@ def _out() -> Console:
 
 def _fail(exc: ScoresimError, code: int = EXIT_INPUT) -> typer.Exit:
     for line in str(exc).splitlines():
-        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -159,6 +160,10 @@ class _RunBar:
 
     def __call__(self, ok: int, failed: int, total: int) -> None:
         self.bar.update(self.task, completed=ok + failed, total=total, failed=failed)
+
+    def describe(self, label: str) -> None:
+        """Name the stage the runs belong to (e.g. a calibration's wave)."""
+        self.bar.update(self.task, description=label)
 
     def __enter__(self) -> _RunBar:
         self.bar.__enter__()
@@ -429,7 +434,7 @@ def sensitivity(
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return
     for warning in report.get("warnings", []):
-        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
     console = _out()
     console.print(
         f"{report['method']} sensitivity over {report['points_used']} of {report['points']} "
@@ -503,6 +508,85 @@ def targets(
         met = "n/a" if math.isnan(iv.mean) else ("yes" if c.met else "no")
         table.add_row(c.target.name, c.target.use, spread, model, met)
     _out().print(table)
+
+
+@app.command(name="calibrate")
+def calibrate_cmd(
+    library: Annotated[
+        Path | None,
+        typer.Argument(help="Target library with a [calibration] table (default: shipped)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory.")] = Path(
+        "results/calibration"
+    ),
+    agents: Agents = None,
+    years: Years = None,
+    points: Annotated[
+        int | None, typer.Option("--points", help="Parameter points per wave.", min=4)
+    ] = None,
+    waves: Annotated[int | None, typer.Option("--waves", help="Waves of history matching.")] = None,
+    workers: Workers = None,
+    executor: ExecutorKind = "pool",
+    cluster: Cluster = None,
+    resume: Resume = False,
+    as_json: AsJson = False,
+) -> None:
+    """Fit the library's chosen parameters to its chosen targets, and check the rest.
+
+    History matching with Gaussian-process emulators, wave by wave, then a posterior
+    (samples and weights, in the results store) and posterior predictive checks of every
+    target, fitted or held back. --agents, --years, --points and --waves replace the plan's.
+    """
+    from scoresim.calibration.history import calibrate
+
+    changes = {"agents": agents, "years": years, "points": points, "waves": waves}
+    try:
+        with (
+            _executor(executor, workers, cluster) as ex,
+            _RunBar("calibrate", _show_progress(as_json)) as bar,
+        ):
+            result = calibrate(
+                library, out, ex, resume=resume, progress=bar, stage=bar.describe, changes=changes
+            )
+    except InputError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    for warning in result["warnings"]:
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+    console = _out()
+    if result["status"] != "calibrated":
+        console.print(result["message"], highlight=False)
+        return
+    post = result["posterior"]
+    size = f"{post['samples']:,} samples, {post['effective_samples']:,.0f} effective"
+    table = Table(title=f"posterior ({size})", title_justify="left")
+    for col in ("parameter", "prior", "mean", "95% interval", "sd / prior sd"):
+        table.add_column(col)
+    for key, p in post["parameters"].items():
+        table.add_row(
+            key,
+            f"{_fmt(p['prior_low'])} to {_fmt(p['prior_high'])}",
+            _fmt(p["mean"]),
+            f"{_fmt(p['q025'])} to {_fmt(p['q975'])}",
+            f"{p['shrinkage']:.2f}",
+        )
+    console.print(table)
+    checks = Table(title="posterior predictive checks", title_justify="left")
+    for col in ("target", "use", "figure", "calibrated [95% range]", "met", "defaults", "met "):
+        checks.add_column(col)
+    for name, c in result.get("checks", {}).items():
+        row = [name, c["use"], f"{_fmt(c['value'])} +- {_fmt(c['uncertainty'])}"]
+        for which in ("posterior", "defaults"):
+            k = c[which]
+            row += [
+                f"{_fmt(k['mean'])} [{_fmt(k['low'])}, {_fmt(k['high'])}]",
+                "yes" if k["met"] else "no",
+            ]
+        checks.add_row(*row)
+    console.print(checks)
+    typer.echo(f"results in {out}")
 
 
 @app.command()

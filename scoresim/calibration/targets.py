@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from scoresim.analysis.compare import RunSet
 from scoresim.analysis.stats import Interval, mean_ci
+from scoresim.calibration.plan import CalibrationPlan
 from scoresim.core.errors import InputError
 from scoresim.core.specs import StrictModel
 from scoresim.results import RunResult
@@ -76,6 +77,9 @@ class TargetLibrary(StrictModel):
     """A list of targets (``[[target]]`` tables in TOML)."""
 
     target: list[Target] = Field(min_length=1, description="the targets")
+    calibration: CalibrationPlan | None = Field(
+        None, description="what `scoresim calibrate` fits to this library's targets"
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> TargetLibrary:
@@ -83,6 +87,9 @@ class TargetLibrary(StrictModel):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"target names must be unique; repeated: {twice}")
+        unknown = sorted(set(self.calibration.targets) - set(names)) if self.calibration else []
+        if unknown:
+            raise ValueError(f"calibration.targets names no target of the library: {unknown}")
         return self
 
 

@@ -3,7 +3,8 @@
 Calibration and the robustness study both ask, at each point of a parameter space, what
 several scenarios (a policy and its control, or a policy and its safeguards) give on the same
 seeds. A point's ``modules.NAME.PARAM`` values apply to each scenario that has module NAME
-(setting a parameter must never switch a mechanism on); other keys apply to all. Runs that
+(setting a parameter must never switch a mechanism on), and so do fixed values; other keys
+(``society.agents``, ``steps``) apply to all. Runs that
 two points share (a control that no swept parameter touches) run once.
 """
 
@@ -52,9 +53,9 @@ def point_specs(
     out: dict[str, list[RunSpec]] = {}
     for name in scenarios:
         try:
-            plain = load_scenario(name, fixed)
+            plain = load_scenario(name)
             mine = applicable(plain, point)
-            scenario = load_scenario(name, {**fixed, **mine})
+            scenario = load_scenario(name, {**applicable(plain, fixed), **mine})
         except ScenarioError as exc:
             raise InputError(f"point {point}: {exc}") from None
         out[name] = [

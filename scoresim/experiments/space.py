@@ -44,26 +44,31 @@ def _declared(module: str, name: str) -> Range | None:
     return Range(float(rng[0]), float(rng[1]), field.annotation is int)
 
 
-def plausible_range(key: str) -> Range:
-    """The documented range of ``modules.NAME.PARAM``.
+def plausible_range(key: str, given: tuple[float, float] | None = None) -> Range:
+    """The range of ``modules.NAME.PARAM``: ``given``, or else its documented one.
 
     Raises:
-        InputError: If the key names no module parameter, or one without a plausible range.
+        InputError: If the key names no module parameter, or one without a documented
+            range when none is given.
     """
     parts = key.split(".")
     if len(parts) != 3 or parts[0] != "modules":
         raise InputError(f"{key}: a parameter is named modules.MODULE.PARAM")
     if parts[1] not in known():
         raise InputError(f"{key}: no module {parts[1]!r}; modules: {', '.join(sorted(known()))}")
-    cls = known()[parts[1]]
-    if parts[2] not in cls.Params.model_fields:
+    fields = known()[parts[1]].Params.model_fields
+    if parts[2] not in fields:
         raise InputError(
             f"{key}: module {parts[1]} has no parameter {parts[2]!r}; "
-            f"parameters: {', '.join(cls.Params.model_fields)}"
+            f"parameters: {', '.join(fields)}"
         )
+    if fields[parts[2]].annotation not in (float, int):
+        raise InputError(f"{key}: is not a number, so it cannot be given a range")
+    if given is not None:
+        return Range(float(given[0]), float(given[1]), fields[parts[2]].annotation is int)
     rng = _declared(parts[1], parts[2])
     if rng is None:
-        raise InputError(f"{key}: has no documented plausible range; give low and high")
+        raise InputError(f"{key}: has no documented plausible range; give one in ranges")
     return rng
 
 

@@ -12,6 +12,7 @@ Layout of a results directory::
 from scoresim.store.layout import run_dir
 from scoresim.store.load import ego_tables, load_results
 from scoresim.store.manifest import DB_FILE, RunRecord, connect, list_runs, upsert
+from scoresim.store.tables import put_table
 
 __all__ = [
     "DB_FILE",
@@ -20,6 +21,7 @@ __all__ = [
     "ego_tables",
     "list_runs",
     "load_results",
+    "put_table",
     "run_dir",
     "upsert",
 ]

@@ -1,0 +1,173 @@
+"""Calibration by history matching: recovery of a known parameter, the plan's errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from scoresim.calibration import load_targets, target_value
+from scoresim.calibration.emulator import fit_emulator, implausibility
+from scoresim.calibration.history import CALIBRATION_FILE, calibrate
+from scoresim.cli import app
+from scoresim.core.errors import InputError
+from scoresim.experiments.executors import InProcessExecutor, PoolExecutor
+from scoresim.experiments.points import point_specs, run_points
+from scoresim.store import connect
+
+runner = CliRunner()
+Calibrated = tuple[Path, dict[str, Any], float]
+TRUE_FEAR = 2.0
+FIXED = {"society.agents": 2000, "steps": 36, "burn_in": 12, "modules.enrolment.mandate_step": 12}
+LIBRARY = """
+[[target]]
+name = "chill"
+description = "the model's own chilling at fear = 2"
+source = "a run of the model"
+value = {value}
+uncertainty = 0.01
+use = "calibration"
+kind = "ratio_to_control"
+measure = "expression_rate"
+window = 12
+
+[[target]]
+name = "adoption"
+description = "held back: enrolled share at the end"
+source = "a run of the model"
+value = 1.0
+uncertainty = 0.05
+kind = "value"
+measure = "enrolled_share"
+
+[calibration]
+parameters = ["modules.expression.fear"]
+agents = 2000
+years = 3
+fixed = {{ "modules.enrolment.mandate_step" = 12, "burn_in" = 12 }}
+waves = 2
+points = 8
+replicates = 2
+candidates = 2000
+predictive = 4
+seed = 5
+"""
+
+
+def _truth(root: Path) -> float:
+    """The chilling ratio the model gives at fear = 2, on seeds the calibration never uses."""
+    specs = [
+        point_specs(
+            ["social-credit", "no-score"], FIXED, {"modules.expression.fear": TRUE_FEAR}, 3, 99, "t"
+        )
+    ]
+    runs = run_points(specs, root, InProcessExecutor()).runs[0]
+    t = load_targets().target[0]  # penney_chilling: the same quantity
+    return float(
+        np.mean([target_value(t, runs["social-credit"][r], runs["no-score"][r]) for r in range(3)])
+    )
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Calibrated:
+    root = tmp_path_factory.mktemp("calibrate")
+    value = _truth(root / "truth")
+    library = root / "targets.toml"
+    library.write_text(LIBRARY.format(value=value), encoding="utf-8")
+    ex = PoolExecutor(2)
+    try:
+        result = calibrate(library, root / "out", ex)
+    finally:
+        ex.close()
+    return root, result, value
+
+
+@pytest.mark.slow
+def test_calibration_recovers_a_parameter_from_the_models_own_output(
+    calibrated: Calibrated,
+) -> None:
+    _, result, _ = calibrated
+    assert result["status"] == "calibrated"
+    fear = result["posterior"]["parameters"]["modules.expression.fear"]
+    # The truth lies in the 95% interval, and the data narrowed the prior at least fivefold.
+    assert fear["q025"] <= TRUE_FEAR <= fear["q975"]
+    assert fear["shrinkage"] < 0.2
+    assert result["waves"][-1]["not_ruled_out"] < 0.5
+    assert result["fitted"] == ["chill"] and result["held_back"] == ["adoption"]
+
+
+@pytest.mark.slow
+def test_predictive_checks_meet_the_fitted_target_where_the_defaults_miss(
+    calibrated: Calibrated,
+) -> None:
+    _, result, value = calibrated
+    chill = result["checks"]["chill"]
+    assert chill["use"] == "fitted" and chill["value"] == value
+    assert chill["posterior"]["met"] and chill["posterior"]["n"] == 4
+    # The defaults (fear 1.5) chill less: the ratio is higher than at fear 2.
+    assert not chill["defaults"]["met"] and chill["defaults"]["mean"] > value
+    assert result["checks"]["adoption"]["use"] == "held back"
+
+
+@pytest.mark.slow
+def test_the_posterior_is_in_the_store_and_a_resume_reruns_nothing(calibrated: Calibrated) -> None:
+    root, result, _ = calibrated
+    out = root / "out"
+    with connect(out, read_only=True, views=False) as con:
+        n, total, low = con.execute(
+            'SELECT count(*), sum(weight), min("modules.expression.fear") FROM posterior'
+        ).fetchone()
+    assert n == result["posterior"]["samples"] and math.isclose(total, 1.0)
+    assert low >= 0.5
+    before = (out / CALIBRATION_FILE).read_text(encoding="utf-8")
+    ex = InProcessExecutor()
+    again = calibrate(root / "targets.toml", out, ex, resume=True)
+    assert again == json.loads(before)
+    # Without --resume the directory is refused, and nothing in it changes.
+    with pytest.raises(InputError, match="--resume"):
+        calibrate(root / "targets.toml", out, ex)
+
+
+def test_an_emulator_rules_out_what_is_far_from_the_target() -> None:
+    u = np.linspace(0, 1, 12)[:, None]
+    y = 3.0 * u[:, 0] + 0.01 * np.sin(40 * u[:, 0])
+    em = fit_emulator(u, y, 0.01**2, seed=1)
+    grid = np.linspace(0, 1, 101)[:, None]
+    imp, mu, _ = implausibility([em], np.array([1.5]), np.array([0.02]), grid)
+    assert np.max(np.abs(mu[:, 0] - 3.0 * grid[:, 0])) < 0.05
+    kept = grid[imp[:, 0] < 3, 0]
+    assert kept.min() > 0.4 and kept.max() < 0.6  # around u = 0.5, where 3u = 1.5
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ("", "no \\[calibration\\] table"),
+        ('[calibration]\nparameters = ["modules.expression.fear"]\nreplicates = 1', "replicates"),
+        ('[calibration]\nparameters = ["modules.nope.fear"]', "no module 'nope'"),
+        ('[calibration]\nparameters = ["modules.expression.fearr"]', "no parameter 'fearr'"),
+        (
+            '[calibration]\nparameters = ["modules.expression.fear"]\ntargets = ["nope"]',
+            "names no target",
+        ),
+        (
+            '[calibration]\nparameters = ["modules.expression.fear"]\n'
+            '[calibration.ranges]\n"modules.expression.fear" = [2, 1]',
+            "low must be below high",
+        ),
+    ],
+)
+def test_a_bad_plan_is_one_clear_line_and_exit_2(tmp_path: Path, plan: str, message: str) -> None:
+    library = tmp_path / "t.toml"
+    library.write_text(LIBRARY.format(value=0.6).split("[calibration]")[0] + plan, "utf-8")
+    result = runner.invoke(app, ["calibrate", str(library), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert re.search(message, result.output), result.output
+    assert not (tmp_path / "o").exists()
