@@ -595,12 +595,23 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="HTML file (default RESULTS/report.html).")
     ] = None,
+    calibration: Annotated[
+        Path | None, typer.Option("--calibration", help="A calibration's directory to include.")
+    ] = None,
+    robustness: Annotated[
+        Path | None,
+        typer.Option("--robustness", help="A robustness study's directory to include."),
+    ] = None,
 ) -> None:
-    """Write a self-contained HTML report (figures embedded) and print its path."""
+    """Write a self-contained HTML report (figures embedded) and print its path.
+
+    "How sure are we?" checks the runs against the published targets, and shows a
+    calibration's posterior and a robustness study's claims when given their directories.
+    """
     from scoresim.report.html import write_report
 
     try:
-        path = write_report(results, out)
+        path = write_report(results, out, calibration, robustness)
     except InputError as exc:
         raise _fail(exc) from None
     typer.echo(f"report written to {path}")

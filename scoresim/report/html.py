@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import math
 from collections.abc import Callable
@@ -18,6 +16,8 @@ from scoresim.analysis.stats import Interval
 from scoresim.core.errors import InputError
 from scoresim.core.version import code_version
 from scoresim.report import plots
+from scoresim.report.embed import figure_html, fmt
+from scoresim.report.validation import how_sure
 from scoresim.results import atomic_write
 from scoresim.store import load_results
 
@@ -76,25 +76,6 @@ figcaption{color:#444;font-size:.9em}details{margin:.6em 0}code{font-size:.9em}
 """
 
 
-def _fmt(v: float | None, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "n/a"
-    if float(v).is_integer() and abs(v) >= 1:
-        return f"{int(v):,}"
-    if abs(v) >= 100:
-        return f"{v:,.1f}"
-    return f"{v:.{digits}g}"
-
-
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _includes_zero(iv: Interval) -> bool:
     """Whether an effect's interval holds 0 (False without an interval)."""
     return not math.isnan(iv.ci_low) and iv.ci_low <= 0.0 <= iv.ci_high
@@ -105,11 +86,11 @@ def _interval_cell(iv: Interval, effect: bool = False) -> str:
     ci = (
         ""
         if math.isnan(iv.ci_low)
-        else f"<br><span class='ci'>[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]</span>"
+        else f"<br><span class='ci'>[{fmt(iv.ci_low)}, {fmt(iv.ci_high)}]</span>"
     )
     if effect and _includes_zero(iv):
         ci += "<br><span class='ci'>not distinguishable from 0</span>"
-    return f"<td data-value='{value}'>{_fmt(iv.mean)}{ci}</td>"
+    return f"<td data-value='{value}'>{fmt(iv.mean)}{ci}</td>"
 
 
 def _interval_table(
@@ -257,8 +238,16 @@ def _parameters(data: RunSet) -> str:
     return "".join(blocks)
 
 
-def render_report(data: RunSet) -> str:
-    """The report as one HTML string (figures as embedded PNG)."""
+def render_report(
+    data: RunSet, calibration: Path | None = None, robustness: Path | None = None
+) -> str:
+    """The report as one HTML string (figures as embedded PNG).
+
+    Args:
+        data: The runs.
+        calibration: A calibration's directory, for "How sure are we?".
+        robustness: A robustness study's directory, for the same section.
+    """
     first = next(iter(data.scenarios.values())).runs[0]
     sc = first.scenario
     agents = f"{sc.society.agents:,}" if sc.society.agents else "an imported network of"
@@ -270,11 +259,7 @@ def render_report(data: RunSet) -> str:
         except InputError as exc:  # e.g. no scored scenario: say so instead of a figure
             figures.append(f"<p class='note' data-missing='{key}'>{html.escape(str(exc))}</p>")
             continue
-        figures.append(
-            f"<figure data-figure='{key}'><img alt='{html.escape(caption)}' "
-            f"src='data:image/png;base64,{_png(fig)}'><figcaption>{html.escape(caption)}"
-            "</figcaption></figure>"
-        )
+        figures.append(figure_html(key, fig, caption))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -300,6 +285,8 @@ final values.</p>
 {_effects_table(data)}
 <h2>Figures</h2>
 {"".join(figures)}
+<h2>How sure are we?</h2>
+{how_sure(data, calibration, robustness)}
 <h2>Scenarios and provenance</h2>
 {_provenance(data)}
 {_parameters(data)}
@@ -309,18 +296,25 @@ real speech, or scores real persons.</p>
 """
 
 
-def write_report(results: str | Path, out: str | Path | None = None) -> Path:
+def write_report(
+    results: str | Path,
+    out: str | Path | None = None,
+    calibration: Path | None = None,
+    robustness: Path | None = None,
+) -> Path:
     """Render the report of a results directory (or one run's directory) to an HTML file.
 
     Args:
         results: The directory.
         out: Where to write (default: ``report.html`` inside ``results``).
+        calibration: A calibration's directory to include.
+        robustness: A robustness study's directory to include.
 
     Returns:
         The path written.
     """
     data = load_results(results)
     target = Path(out) if out is not None else Path(results) / "report.html"
-    page = render_report(data)
+    page = render_report(data, calibration, robustness)
     atomic_write(target, lambda p: p.write_text(page, encoding="utf-8"))
     return target
