@@ -17,8 +17,10 @@ from scoresim.calibration.emulator import fit_emulator, implausibility
 from scoresim.calibration.history import CALIBRATION_FILE, calibrate
 from scoresim.cli import app
 from scoresim.core.errors import InputError
+from scoresim.experiments import compare
 from scoresim.experiments.executors import InProcessExecutor, PoolExecutor
 from scoresim.experiments.points import point_specs, run_points
+from scoresim.report.html import write_report
 from scoresim.store import connect
 
 runner = CliRunner()
@@ -171,3 +173,22 @@ def test_a_bad_plan_is_one_clear_line_and_exit_2(tmp_path: Path, plan: str, mess
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert re.search(message, result.output), result.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_the_report_shows_the_posterior_and_every_targets_check(
+    calibrated: Calibrated, tmp_path: Path
+) -> None:
+    root = calibrated[0]
+    small = {**FIXED, "society.agents": 800}
+    compare(["social-credit", "no-score"], small, out=tmp_path / "cmp")
+    page = write_report(tmp_path / "cmp", calibration=root / "out").read_text(encoding="utf-8")
+    section = page.split("<h2>How sure are we?</h2>")[1].split("<h2>")[0]
+    assert "data-target='penney_chilling'" in section  # the shipped targets, on these runs
+    assert "<code>modules.expression.fear</code>" in section
+    assert "data-figure='posterior'" in section and "data-figure='predictive'" in section
+    assert "fitted</b> to chill" in section and "validate: adoption" in section
+    assert "no robustness study" in section and "make validate" in section
+    # A directory that holds no calibration is one line and exit 2, and no report is written.
+    out = runner.invoke(app, ["report", str(tmp_path / "cmp"), "--calibration", str(tmp_path)])
+    assert out.exit_code == 2 and "no calibration.json" in out.output
