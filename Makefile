@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 DEMO_OUT ?= results/demo
+VALIDATE_OUT ?= results/validate
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test validate bench docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,17 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO_OUT)
 	$(VENV)/bin/scoresim compare social-credit ability-to-pay no-score --agents 100000 --years 10 --out $(DEMO_OUT)
 	$(VENV)/bin/scoresim report $(DEMO_OUT)
+
+# How sure are we: the calibration, the robustness of every claim, and a report with both.
+# Each step resumes where an interrupted `make validate` stopped (delete the directory to
+# start afresh).
+validate: $(VENV)/.installed
+	$(VENV)/bin/scoresim calibrate --out $(VALIDATE_OUT)/calibration --resume
+	$(VENV)/bin/scoresim robustness --out $(VALIDATE_OUT)/robustness --resume
+	$(VENV)/bin/scoresim compare social-credit ability-to-pay no-score --agents 10000 --years 10 \
+		--replicates 5 --out $(VALIDATE_OUT)/compare --resume
+	$(VENV)/bin/scoresim report $(VALIDATE_OUT)/compare --calibration $(VALIDATE_OUT)/calibration \
+		--robustness $(VALIDATE_OUT)/robustness
 
 # The browser tests drive Debian's Chromium; install it when missing (CI runs as root).
 test: $(VENV)/.installed-dev

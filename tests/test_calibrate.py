@@ -192,3 +192,16 @@ def test_the_report_shows_the_posterior_and_every_targets_check(
     # A directory that holds no calibration is one line and exit 2, and no report is written.
     out = runner.invoke(app, ["report", str(tmp_path / "cmp"), "--calibration", str(tmp_path)])
     assert out.exit_code == 2 and "no calibration.json" in out.output
+
+
+@pytest.mark.slow
+def test_a_calibration_on_a_dask_cluster_gives_the_same_posterior(
+    calibrated: Calibrated, tmp_path: Path
+) -> None:
+    root, result, _ = calibrated
+    out = tmp_path / "dask"
+    args = ["calibrate", str(root / "targets.toml"), "--out", str(out), "--cluster", "local"]
+    done = runner.invoke(app, [*args, "--workers", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == result
+    assert (out / "posterior.parquet").read_bytes() == (root / "out/posterior.parquet").read_bytes()
