@@ -1,5 +1,6 @@
-"""How sure are we: published targets, and what the model's runs give for them."""
+"""How sure are we: published targets, calibration to them, and the claims' robustness."""
 
+from scoresim.calibration.claims import DEFAULT_CLAIMS, Claim, ClaimLibrary, load_claims
 from scoresim.calibration.targets import (
     DEFAULT_TARGETS,
     Target,
@@ -12,6 +13,10 @@ from scoresim.calibration.targets import (
 )
 
 __all__ = [
+    "DEFAULT_CLAIMS",
+    "Claim",
+    "ClaimLibrary",
+    "load_claims",
     "DEFAULT_TARGETS",
     "Target",
     "TargetCheck",
