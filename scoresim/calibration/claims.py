@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import math
 import operator
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from scoresim.calibration.targets import value_at
+from scoresim.calibration.targets import read_library, value_at
 from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.metadata import ENGINE_MEASURES
 from scoresim.core.registry import known
 from scoresim.core.specs import StrictModel
-from scoresim.scenario import Scenario, format_errors, load_scenario
+from scoresim.scenario import Scenario, load_scenario
 
 __all__ = [
     "Claim",
@@ -198,16 +197,7 @@ def load_claims(path: str | Path | None = None) -> ClaimLibrary:
             scenario is unknown or does not report its measure (one line per problem).
     """
     source = Path(path) if path is not None else DEFAULT_CLAIMS
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{source}: cannot read: {exc}") from None
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise InputError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        library = ClaimLibrary.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(format_errors(exc, str(source), ClaimLibrary)) from None
+    library = read_library(source, ClaimLibrary)
     _check_claims(library, str(source))
     return library
 

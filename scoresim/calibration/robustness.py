@@ -68,6 +68,10 @@ TABLE_FILE = "robustness.parquet"
 MIN_BOX_POINTS = 5
 #: Parameters named as deciding a claim.
 TOP = 3
+#: PRIM searches the assumptions ranked first by their indices, this many.
+BOX_CANDIDATES = 8
+#: A box is reported only where the outcome is this many times as frequent as overall.
+BOX_LIFT = 1.5
 #: Runs record measures only: no snapshots or ego networks.
 _RECORD = {"snapshot_every": 0, "snapshot_steps": [], "ego_networks": 0}
 
@@ -119,7 +123,9 @@ def _condition(restrictions: Mapping[str, tuple[float | None, float | None]]) ->
     return " and ".join(parts)
 
 
-def _sentence(holds: int, n: int, interval: tuple[float, float], box: dict[str, Any] | None) -> str:
+def _sentence(
+    holds: int, n: int, interval: tuple[float, float], box: dict[str, Any] | None, base: float
+) -> str:
     """The claim's verdict in one sentence."""
     if n == 0:
         return "could not be evaluated: no point gave its quantity (runs failed or undefined)"
@@ -142,7 +148,10 @@ def _sentence(holds: int, n: int, interval: tuple[float, float], box: dict[str, 
     if box is None:
         return f"{head}; no box of assumptions separates where it fails"
     cond = _condition({r["parameter"]: (r["low"], r["high"]) for r in box["restrictions"]})
-    tail = f"(box: {_pct(box['coverage'])} of {{}}, density {_pct(box['density'])})"
+    tail = (
+        f"(box: {_pct(box['coverage'])} of {{}}, density {_pct(box['density'])} against "
+        f"{_pct(base)} overall)"
+    )
     if box["describes"] == "fails":
         return f"{head}; fails mostly when {cond} {tail.format('failures')}"
     return f"{head}; holds mostly when {cond} {tail.format('the points where it holds')}"
@@ -425,7 +434,17 @@ def _summarise(
         )
     if few >= MIN_BOX_POINTS:
         target = ~holds if describes == "fails" else holds
-        found = prim_box(x[ok], target, names)
+        # PRIM over dozens of assumptions and a few dozen points finds a box in the noise;
+        # it searches only the assumptions the indices rank first.
+        ranked = [e["parameter"] for e in indices if e["S1"] is not None][:BOX_CANDIDATES]
+        cols = [names.index(p) for p in ranked] if ranked else list(range(len(names)))
+        found = prim_box(x[ok][:, cols], target, [names[c] for c in cols])
+        if found is not None and found.density < BOX_LIFT * float(target.mean()):
+            warns.append(
+                f"{claim.name}: the best box's density ({found.density:.0%}) is under "
+                f"{BOX_LIFT:g} times the share overall ({float(target.mean()):.0%}): no box"
+            )
+            found = None
         if found is not None:
             box = {
                 "describes": describes,
@@ -460,7 +479,13 @@ def _summarise(
             if e["S1"] is not None and floor is not None and e["S1"] - (e["S1_conf"] or 0.0) > floor
         ],
         "box": box,
-        "sentence": _sentence(k, n, interval, box),
+        "sentence": _sentence(
+            k,
+            n,
+            interval,
+            box,
+            float(np.mean(~holds if describes == "fails" else holds)) if n else 0.0,
+        ),
     }
     return summary, warns
 

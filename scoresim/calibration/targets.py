@@ -13,7 +13,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,7 @@ __all__ = [
     "TargetLibrary",
     "check",
     "load_targets",
+    "read_library",
     "target_value",
     "value_at",
 ]
@@ -42,6 +43,7 @@ __all__ = [
 DEFAULT_TARGETS = Path(__file__).with_name("targets.toml")
 
 Kind = Literal["value", "ratio_to_control", "growth", "flow_ratio"]
+Library = TypeVar("Library", bound=StrictModel)
 
 
 class Target(StrictModel):
@@ -93,14 +95,13 @@ class TargetLibrary(StrictModel):
         return self
 
 
-def load_targets(path: str | Path | None = None) -> TargetLibrary:
-    """Read a target library (the shipped one by default).
+def read_library(source: Path, model: type[Library]) -> Library:
+    """Read a TOML file into a pydantic model (a target or claim library).
 
     Raises:
-        InputError: If the file is missing, not TOML, or not a valid library (one line per
+        InputError: If the file is missing, not TOML, or does not validate (one line per
             problem, naming the key).
     """
-    source = Path(path) if path is not None else DEFAULT_TARGETS
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -108,9 +109,19 @@ def load_targets(path: str | Path | None = None) -> TargetLibrary:
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"{source}: not valid TOML: {exc}") from None
     try:
-        return TargetLibrary.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(format_errors(exc, str(source), TargetLibrary)) from None
+        raise InputError(format_errors(exc, str(source), model)) from None
+
+
+def load_targets(path: str | Path | None = None) -> TargetLibrary:
+    """Read a target library (the shipped one by default).
+
+    Raises:
+        InputError: If the file is missing, not TOML, or not a valid library (one line per
+            problem, naming the key).
+    """
+    return read_library(Path(path) if path is not None else DEFAULT_TARGETS, TargetLibrary)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def _calibration(result: dict[str, Any], root: Path) -> str:
 def _robustness(result: dict[str, Any]) -> str:
     claims = result["claims"]
     items = "".join(
-        f"<li data-claim='{html.escape(name)}'><b>{html.escape(c['statement'])}</b>: "
+        f"<li data-claim='{html.escape(name)}'><b>{html.escape(c['statement'].rstrip('.'))}</b>: "
         f"{html.escape(c['sentence'])}</li>"
         for name, c in claims.items()
     )
