@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,34 @@ def test_a_calibration_on_a_dask_cluster_gives_the_same_posterior(
     assert done.exit_code == 0, done.output
     assert json.loads(done.output) == result
     assert (out / "posterior.parquet").read_bytes() == (root / "out/posterior.parquet").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("calibration.json", b"{}"),
+        ("calibration.json", b"[1, 2]"),
+        ("calibration.json", b"{not json"),
+        ("calibration.json", b"\xff\xfe"),
+        ("posterior.parquet", b"PAR1 cut short"),
+    ],
+)
+def test_a_damaged_calibration_is_one_line_and_no_report(
+    calibrated: Calibrated, tmp_path: Path, name: str, content: bytes
+) -> None:
+    root = calibrated[0]
+    if not (root / "cmp").exists():
+        compare(["social-credit", "no-score"], {**FIXED, "society.agents": 500}, out=root / "cmp")
+    study = tmp_path / "cal"
+    for f in ("calibration.json", "posterior.parquet"):
+        study.mkdir(exist_ok=True)
+        shutil.copy(root / "out" / f, study / f)
+    (study / name).write_bytes(content)
+    out = tmp_path / "r.html"
+    done = runner.invoke(
+        app, ["report", str(root / "cmp"), "--calibration", str(study), "-o", str(out)]
+    )
+    assert done.exit_code == 2, done.output
+    assert done.output.count("error:") == 1 and "Traceback" not in done.output
+    assert not out.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def _calibration(result: dict[str, Any], root: Path) -> str:
     return "".join(parts)
 
 
-def _robustness(result: dict[str, Any]) -> str:
+def _robustness(result: dict[str, Any], root: Path) -> str:
     claims = result["claims"]
     items = "".join(
         f"<li data-claim='{html.escape(name)}'><b>{html.escape(c['statement'].rstrip('.'))}</b>: "
@@ -156,6 +157,20 @@ def _robustness(result: dict[str, Any]) -> str:
     )
 
 
+def _study(
+    root: Path,
+    name: str,
+    render: Callable[[dict[str, Any], Path], str],
+) -> str:
+    """A study's part of the section; a summary missing what it should hold is refused."""
+    result = read_study(root, name)
+    try:
+        return render(result, root)
+    except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
+        # ArrowInvalid (a damaged posterior.parquet) is a ValueError.
+        raise InputError(f"{root / name}: damaged or from another version: {exc!r}") from None
+
+
 def how_sure(data: RunSet, calibration: Path | None, robustness: Path | None) -> str:
     """The section's HTML.
 
@@ -164,14 +179,11 @@ def how_sure(data: RunSet, calibration: Path | None, robustness: Path | None) ->
     """
     parts = ["<h3>Published figures</h3>", _targets(data)]
     if calibration is not None:
-        parts += [
-            "<h3>Calibration</h3>",
-            _calibration(read_study(calibration, CALIBRATION_FILE), calibration),
-        ]
+        parts += ["<h3>Calibration</h3>", _study(calibration, CALIBRATION_FILE, _calibration)]
     if robustness is not None:
         parts += [
             "<h3>Robustness of the conclusions</h3>",
-            _robustness(read_study(robustness, ROBUSTNESS_FILE)),
+            _study(robustness, ROBUSTNESS_FILE, _robustness),
         ]
     if calibration is None or robustness is None:
         parts.append(
