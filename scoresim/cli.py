@@ -70,6 +70,13 @@ Cluster = Annotated[
     typer.Option("--cluster", help="Run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT."),
 ]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the experiment stored in --out.")]
+Control = Annotated[
+    str | None,
+    typer.Option(
+        "--control",
+        help="Scenario effects are against (default: no-score if present, else the first).",
+    ),
+]
 
 
 def _out() -> Console:
@@ -270,7 +277,7 @@ def _comparison_json(cmp: RunSet) -> dict[str, Any]:
                 continue
             entry: dict[str, Any] = iv.as_dict()
             if name in effects:
-                entry["effect"] = effects[name][m].as_dict()
+                entry["effect"] = {**effects[name][m].as_dict(), "control": cmp.baseline}
             out[name][m] = entry
     return out
 
@@ -327,6 +334,7 @@ def compare_cmd(
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,
     resume: Resume = False,
+    control: Control = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
     as_json: Annotated[
         bool,
@@ -339,7 +347,8 @@ def compare_cmd(
 ) -> None:
     """Run policies on one society with common random numbers; compare final measures.
 
-    Effects are always scenario minus the control (no-score when compared, else the first).
+    Effects are always scenario minus the control: --control, else no-score when compared,
+    else the first scenario. The control is kept with the runs, so reports use it too.
     """
     try:
         with (
@@ -354,6 +363,7 @@ def compare_cmd(
                 out=out,
                 resume=resume,
                 progress=bar,
+                control=control,
             )
     except InputError as exc:
         raise _fail(exc) from None
@@ -672,6 +682,7 @@ def report(
         Path | None,
         typer.Option("--robustness", help="A robustness study's directory to include."),
     ] = None,
+    control: Control = None,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) and print its path.
 
@@ -681,7 +692,7 @@ def report(
     from scoresim.report.html import write_report
 
     try:
-        path = write_report(results, out, calibration, robustness)
+        path = write_report(results, out, calibration, robustness, control)
     except InputError as exc:
         raise _fail(exc) from None
     typer.echo(f"report written to {path}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -69,3 +70,56 @@ def test_compare_json_with_replicates(tmp_path: Path) -> None:
     assert set(entry) == {"mean", "ci_low", "ci_high", "effect"}
     assert set(data["no-score"]["expression_rate"]) == {"mean", "ci_low", "ci_high"}
     assert entry["ci_low"] <= entry["mean"] <= entry["ci_high"]
+
+
+def test_a_named_control_sets_every_sign_and_is_kept_for_the_report(tmp_path: Path) -> None:
+    from scoresim.report.html import write_report
+    from scoresim.store import load_results
+
+    out = tmp_path / "cc"
+    args = ["compare", "no-score", "social-credit", "social-credit-private", "-n", "500"]
+    args += ["-t", "12", "-r", "2", "--out", str(out), "--control", "social-credit", "--json"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.output)
+    assert "effect" not in data["social-credit"]["expression_rate"]  # the control has none
+    eff = data["no-score"]["expression_rate"]["effect"]
+    assert eff["control"] == "social-credit"
+    finals = load_results(out)
+    assert finals.baseline == "social-credit"  # kept in experiment.json
+    diff = np.mean(finals.finals("no-score", "expression_rate")) - np.mean(
+        finals.finals("social-credit", "expression_rate")
+    )
+    assert eff["mean"] == pytest.approx(diff)
+    # The report says which control, and --control on the report overrides the stored one.
+    page = write_report(out).read_text(encoding="utf-8")
+    assert "effect against social-credit" in page
+    page = write_report(out, control="no-score").read_text(encoding="utf-8")
+    assert "effect against no-score" in page
+    bad = runner.invoke(app, ["report", str(out), "--control", "nope"])
+    assert bad.exit_code == 2 and "--control = 'nope'" in bad.output
+    bad = runner.invoke(app, [*args[:-3], "--out", str(tmp_path / "x"), "--control", "nope"])
+    assert bad.exit_code == 2 and "not among the scenarios" in bad.output
+
+
+def test_intervals_stay_within_what_a_measure_can_be(tmp_path: Path) -> None:
+    from scoresim.analysis.stats import Interval, within
+
+    # Truncation keeps the mean and cuts only what lies outside the range.
+    iv = within(Interval(0.33, -1.1, 1.77, 3), 0.0, float("inf"))
+    assert (iv.mean, iv.ci_low, iv.ci_high, iv.n) == (0.33, 0.0, 1.77, 3)
+    assert within(Interval(0.5, 0.4, 0.6, 3), 0.0, 1.0) == Interval(0.5, 0.4, 0.6, 3)
+    cmp = compare(["social-credit", "no-score"], SMALL, replicates=3, out=tmp_path)
+    summary, effects = cmp.summary(), cmp.effects()
+    for name, measures in summary.items():
+        for m, v in measures.items():
+            kind = cmp.measure_info(m).get("kind")
+            if math.isnan(v.ci_low):
+                continue
+            if kind == "share":
+                assert 0.0 <= v.ci_low <= v.ci_high <= 1.0, (name, m)
+            if kind == "count":
+                assert v.ci_low >= 0.0, (name, m)
+    for m, v in effects["social-credit"].items():
+        if cmp.measure_info(m).get("kind") == "share" and not math.isnan(v.ci_low):
+            assert -1.0 <= v.ci_low <= v.ci_high <= 1.0, m

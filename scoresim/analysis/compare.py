@@ -10,14 +10,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from scoresim.analysis.stats import Interval, mean_ci, paired_effect
+from scoresim.analysis.stats import Interval, mean_ci, paired_effect, within
+from scoresim.core.errors import InputError
 from scoresim.results import RunResult
 
 __all__ = ["CONTROL", "RunSet", "ScenarioRuns"]
@@ -93,6 +94,14 @@ class RunSet:
     root: Path | None = None
     kind: str = "run"
     experiment: dict[str, Any] = field(default_factory=dict)
+    control: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.control is not None and self.control not in self.scenarios:
+            raise InputError(
+                f"--control = {self.control!r}: not among the scenarios "
+                f"({', '.join(self.scenarios)})"
+            )
 
     @classmethod
     def of(cls, runs: dict[str, list[RunResult]], **kwargs: Any) -> RunSet:
@@ -113,8 +122,21 @@ class RunSet:
 
     @property
     def baseline(self) -> str:
-        """The control if the runs hold it, else the first scenario: effects are against it."""
+        """The control every effect is against.
+
+        The one named, else no-score when the runs hold it, else the first scenario.
+        """
+        if self.control is not None:
+            return self.control
         return CONTROL if CONTROL in self.scenarios else self.names[0]
+
+    def with_control(self, control: str | None) -> RunSet:
+        """The same runs, effects against ``control`` (None: the default choice).
+
+        Raises:
+            InputError: If ``control`` names no scenario of the runs.
+        """
+        return replace(self, control=control)
 
     @property
     def first(self) -> RunResult:
@@ -190,8 +212,10 @@ class RunSet:
     ) -> dict[str, dict[str, Interval]]:
         """Mean and interval of each measure's final value, by scenario then measure."""
         chosen = list(self.measure_names() if measures is None else measures)
+        ranges = {m: self.value_range(m) for m in chosen}
         return {
-            n: {m: mean_ci(s.finals(m), level) for m in chosen} for n, s in self.scenarios.items()
+            n: {m: within(mean_ci(s.finals(m), level), *ranges[m]) for m in chosen}
+            for n, s in self.scenarios.items()
         }
 
     def effects(
@@ -200,8 +224,30 @@ class RunSet:
         """Each other scenario minus the baseline, paired by replicate, by scenario then measure."""
         chosen = list(self.measure_names() if measures is None else measures)
         base = self.scenarios[self.baseline]
+        spans = {m: self.value_range(m) for m in chosen}
         return {
-            n: {m: paired_effect(base.finals(m), s.finals(m), level) for m in chosen}
+            n: {
+                m: within(
+                    paired_effect(base.finals(m), s.finals(m), level),
+                    spans[m][0] - spans[m][1],
+                    spans[m][1] - spans[m][0],
+                )
+                for m in chosen
+            }
             for n, s in self.scenarios.items()
             if n != self.baseline
         }
+
+    def value_range(self, measure: str) -> tuple[float, float]:
+        """The range a measure's values cannot leave, from its declared kind.
+
+        Shares lie in [0, 1]; counts, money, ages and score points are not negative (a
+        difference of two of them may be: :meth:`effects` widens the range to the
+        differences'). Ratios and other numbers are unbounded.
+        """
+        kind = self.measure_info(measure).get("kind")
+        if kind == "share":
+            return 0.0, 1.0
+        if kind in ("count", "currency", "points"):
+            return 0.0, math.inf
+        return -math.inf, math.inf

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["Interval", "mean_ci", "paired_effect"]
+__all__ = ["Interval", "mean_ci", "paired_effect", "within"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,15 @@ def paired_effect(baseline: ArrayLike, other: ArrayLike, level: float = 0.95) ->
     if a.shape != b.shape:
         raise ValueError(f"paired samples differ in size: {a.shape} vs {b.shape}")
     return mean_ci(b - a, level)
+
+
+def within(iv: Interval, low: float, high: float) -> Interval:
+    """The interval truncated to the range ``[low, high]`` the measure's mean cannot leave.
+
+    A Student-t interval is symmetric, so on a share near 0 or a rare count it runs below
+    zero. Truncating it to the measure's range keeps its coverage: whenever the interval
+    holds the true mean, which lies in the range, the truncated one holds it too.
+    """
+    if math.isnan(iv.ci_low):
+        return iv
+    return Interval(iv.mean, max(iv.ci_low, low), min(iv.ci_high, high), iv.n)

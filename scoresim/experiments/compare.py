@@ -50,6 +50,7 @@ def compare(
     out: Path | None = None,
     resume: bool = False,
     progress: BatchProgress | None = None,
+    control: str | None = None,
 ) -> RunSet:
     """Run several scenarios on one society with common random numbers.
 
@@ -66,6 +67,8 @@ def compare(
         out: Results directory to keep the runs in (default: a temporary one).
         resume: Continue a comparison already stored in ``out``.
         progress: Told after each run.
+        control: The scenario effects are measured against (default: no-score when
+            compared, else the first); kept with the runs, so reports use it too.
 
     Raises:
         InputError: Fewer than two scenarios, duplicate names, differing society, seed or
@@ -75,6 +78,11 @@ def compare(
     if replicates < 1:
         raise InputError(f"--replicates = {replicates}: must be >= 1")
     loaded = _load(scenarios, overrides)
+    if control is not None and control not in [sc.name for sc in loaded]:
+        raise InputError(
+            f"--control = {control!r}: not among the scenarios compared "
+            f"({', '.join(sc.name for sc in loaded)})"
+        )
     specs: dict[str, list[RunSpec]] = {sc.name: [] for sc in loaded}
     for r in range(replicates):
         for sc in loaded:
@@ -86,6 +94,7 @@ def compare(
         "scenarios": {sc.name: sc.digest() for sc in loaded},
         "replicates": replicates,
         "seed": loaded[0].seed,
+        **({"control": control} if control is not None else {}),
     }
     executor = executor or InProcessExecutor()
     with tempfile.TemporaryDirectory(prefix="scoresim-compare-") as tmp:
@@ -108,4 +117,4 @@ def compare(
             )
             for name, per in specs.items()
         }
-    return RunSet(runs, Path(out) if out is not None else None, "compare", meta)
+    return RunSet(runs, Path(out) if out is not None else None, "compare", meta, control)

@@ -301,6 +301,7 @@ def write_report(
     out: str | Path | None = None,
     calibration: Path | None = None,
     robustness: Path | None = None,
+    control: str | None = None,
 ) -> Path:
     """Render the report of a results directory (or one run's directory) to an HTML file.
 
@@ -309,11 +310,15 @@ def write_report(
         out: Where to write (default: ``report.html`` inside ``results``).
         calibration: A calibration's directory to include.
         robustness: A robustness study's directory to include.
+        control: The scenario effects are against (default: the one the comparison was
+            run with, else no-score if present, else the first).
 
     Returns:
         The path written.
     """
     data = load_results(results)
+    if control is not None:
+        data = data.with_control(control)
     target = Path(out) if out is not None else Path(results) / "report.html"
     page = render_report(data, calibration, robustness)
     atomic_write(target, lambda p: p.write_text(page, encoding="utf-8"))

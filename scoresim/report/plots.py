@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from scoresim.analysis.compare import CONTROL, RunSet
+from scoresim.analysis.compare import RunSet
 from scoresim.core.errors import InputError
 from scoresim.store import ego_tables, load_results
 
@@ -50,7 +50,7 @@ def colours(data: RunSet) -> dict[str, str]:
     """A colour per scenario; the control is black."""
     out, k = {}, 0
     for name in data.names:
-        if name == CONTROL:
+        if name == data.baseline:
             out[name] = "#222222"
         else:
             out[name] = PALETTE[k % len(PALETTE)]
@@ -58,8 +58,8 @@ def colours(data: RunSet) -> dict[str, str]:
     return out
 
 
-def _style(name: str) -> dict[str, Any]:
-    return {"linestyle": "--"} if name == CONTROL else {}
+def _style(name: str, data: RunSet) -> dict[str, Any]:
+    return {"linestyle": "--"} if name == data.baseline else {}
 
 
 def _years(steps: np.ndarray) -> np.ndarray:
@@ -108,7 +108,9 @@ def _band(ax: Any, data: RunSet, measure: str, label_fmt: str = "{}") -> bool:
         steps, mean, lo, hi = runs.series(measure)
         ok = np.isfinite(mean)
         x = _years(steps[ok])
-        ax.plot(x, mean[ok], color=col[name], label=label_fmt.format(name), lw=1.8, **_style(name))
+        ax.plot(
+            x, mean[ok], color=col[name], label=label_fmt.format(name), lw=1.8, **_style(name, data)
+        )
         if data.replicates > 1 and np.isfinite(lo[ok]).any():
             ax.fill_between(x, lo[ok], hi[ok], color=col[name], alpha=0.18, lw=0)
         drawn = True
@@ -308,8 +310,8 @@ def independence_by_generation(data: Data) -> Figure:
             color=col[name],
             label=name,
             capsize=3,
-            hatch="//" if name == CONTROL else None,
-            edgecolor="white" if name != CONTROL else "#aaaaaa",
+            hatch="//" if name == d.baseline else None,
+            edgecolor="white" if name != d.baseline else "#aaaaaa",
         )
     ax.set_xticks(np.arange(len(present)), [label for _, label in present])
     values = [v for row in heights for v in row if np.isfinite(v)]

@@ -58,7 +58,10 @@ def load_results(path: str | Path) -> RunSet:
         grouped[name] = ScenarioRuns(
             name, [load_run(d) for d in dirs], dirs, [int(r["replicate"]) for r in mine]
         )
-    return RunSet(grouped, root, str(experiment.get("kind", "run")), experiment)
+    control = experiment.get("control")
+    if not isinstance(control, str) or control not in grouped:
+        control = None  # none named, or its runs are missing: the default choice
+    return RunSet(grouped, root, str(experiment.get("kind", "run")), experiment, control)
 
 
 def ego_tables(run_path: Path) -> dict[str, dict[str, NDArray[Any]]]:
