@@ -156,3 +156,42 @@ def test_effects_say_when_their_interval_holds_zero(results: Path, page: str) ->
             assert ("not distinguishable from 0" in text) == holds, (measure, name, text)
     lead = page[page.index("<ul class='lead'>") :]
     assert "those born under the policy have mean independence" in lead
+
+
+def test_the_score_axis_shows_the_blacklist_and_every_perk_threshold(results: Path) -> None:
+    data = load_results(results)
+    fig = plots.score_distribution(data)
+    assert len(fig.axes) == len(data.scored())
+    for ax, name in zip(fig.axes, data.scored(), strict=True):
+        kinds = data.marks("score", "perk", name) + data.marks("score", "sanction", name)
+        marks = {m["value"] for m in kinds}
+        if name == "social-credit":  # the blacklist's threshold and the last perk's
+            assert {450, 750} <= marks
+        low, high = ax.get_ylim()
+        assert low < min(marks) and high > max(marks)
+        flat = [line.get_ydata() for line in ax.lines if len(set(line.get_ydata())) == 1]
+        assert marks <= {round(y[0]) for y in flat}
+
+
+def test_selection_is_drawn_as_differences_against_zero(results: Path) -> None:
+    data = load_results(results)
+    fig = plots.independence_by_generation(data)
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    # Symmetric about zero and at least +-0.02 of the 0-1 scale: a thousandth looks small.
+    assert low == -high and high >= 0.02
+    assert any(list(line.get_ydata()) == [0, 0] for line in ax.lines)
+    effects = data.effects(["run_born_independence"])
+    drawn = [c.get_offsets() for c in ax.collections] + [
+        np.column_stack(line.get_data()) for line in ax.lines if line.get_marker() == "o"
+    ]
+    means = {round(float(p[1]), 9) for arr in drawn for p in np.asarray(arr)}
+    for name, iv in effects.items():
+        assert round(iv["run_born_independence"].mean, 9) in means, name
+
+
+def test_a_single_run_claims_no_band(tmp_path: Path) -> None:
+    compare(["social-credit", "no-score"], {"society.agents": 500, "steps": 12}, out=tmp_path)
+    page = write_report(tmp_path).read_text()
+    assert "One run per scenario, so no confidence band" in page
+    assert "Shaded: 95%" not in page

@@ -17,7 +17,7 @@ from numba import prange
 from numpy.typing import NDArray
 
 from scoresim.core.context import Context
-from scoresim.core.declare import Measure, Module, Params, Phase, Read, State, param
+from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
 from scoresim.core.kernels import twin
 from scoresim.core.registry import register
 from scoresim.modules.common import ADULT_AGE, flag
@@ -266,6 +266,10 @@ class Blacklist(Module):
             better="lower",
         ),
     )
+
+    def marks(self) -> tuple[Mark, ...]:
+        """The listing threshold on the score."""
+        return (Mark("score", self.pars.threshold, "blacklisted below", kind="sanction"),)
 
     def step(self, ctx: Context) -> None:
         """List, release and sanction."""

@@ -28,13 +28,17 @@ FIGURES: tuple[tuple[str, Callable[[RunSet], Figure], str], ...] = (
         "expression",
         plots.expression,
         "Chilling. The share of citizens holding dissenting views who posted them each month. "
-        "Shaded: 95% confidence band over replicates.",
+        "{band}",
     ),
     (
         "degree",
         plots.degree,
         "Social exile. Mean number of friends of dissenters (solid) and of everyone else "
-        "(dotted). Friends are cut when a dissenter's posts visibly lower their score.",
+        "(dotted), adults only. Friends are cut when a dissenter's posts visibly lower their "
+        "score. The small dip every December, in every scenario, is the year's demography, "
+        "applied at once at the year's end: the dead take their ties with them and "
+        "18-year-olds join the adults with fewer friends; the ties are remade within a few "
+        "months.",
     ),
     (
         "ego_network",
@@ -57,8 +61,10 @@ FIGURES: tuple[tuple[str, Callable[[RunSet], Figure], str], ...] = (
     (
         "independence",
         plots.independence_by_generation,
-        "Selection. Mean independence of each generation alive at the end; births rise with "
-        "perks, and independence is inherited with noise.",
+        "Selection. Each group's mean independence at the end minus the control's, with its "
+        "95% interval: those born under the policy, then each generation alive. Births rise "
+        "with perks and independence is inherited with noise, so a perk gap could select; "
+        "an interval across zero means no difference the replicates can tell.",
     ),
 )
 
@@ -252,6 +258,11 @@ def render_report(
     sc = first.scenario
     agents = f"{sc.society.agents:,}" if sc.society.agents else "an imported network of"
     title = data.experiment.get("name") or " vs ".join(data.names)
+    band = (
+        f"Shaded: 95% confidence band over {data.replicates} replicates."
+        if data.replicates > 1
+        else "One run per scenario, so no confidence band (compare --replicates gives one)."
+    )
     figures = []
     for key, fn, caption in FIGURES:
         try:
@@ -259,7 +270,7 @@ def render_report(
         except InputError as exc:  # e.g. no scored scenario: say so instead of a figure
             figures.append(f"<p class='note' data-missing='{key}'>{html.escape(str(exc))}</p>")
             continue
-        figures.append(figure_html(key, fig, caption))
+        figures.append(figure_html(key, fig, caption.format(band=band)))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

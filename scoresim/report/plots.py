@@ -220,13 +220,30 @@ def score_distribution(data: Data) -> Figure:
                 lw=2,
                 label="median" if qs[len(qs) // 2] == 50 else f"{qs[len(qs) // 2]}%",
             )
-        for mark in d.marks("score", "perk", name):
-            ax.axhline(mark["value"], color="#888888", lw=0.6, ls=":")
+        marks = d.marks("score", "perk", name) + d.marks("score", "sanction", name)
+        for mark in marks:
+            red = mark["kind"] == "sanction"
+            ax.axhline(mark["value"], color="#b03030" if red else "#888888", lw=0.8, ls=":")
+            ax.annotate(
+                mark["label"] if red else f"{mark['value']:g}",
+                (1.0, mark["value"]),
+                xycoords=("axes fraction", "data"),
+                xytext=(-2, 2),
+                textcoords="offset points",
+                ha="right",
+                fontsize=7,
+                color="#b03030" if red else "#666666",
+            )
+        # The axis shows every threshold that matters, the blacklist's included.
+        values = [m["value"] for m in marks]
+        if values:
+            low, high = ax.get_ylim()
+            ax.set_ylim(min(low, min(values) - 25), max(high, max(values) + 25))
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("years")
         ax.grid(alpha=0.25)
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0][0].set_ylabel("score (dotted: perk thresholds)")
+    axes[0][0].set_ylabel("score (grey: perk thresholds; red: the blacklist)")
     axes[0][0].legend(frameon=False, fontsize=8, loc="lower left")
     fig.suptitle(
         "Scores over time (living adults)", x=0.01, ha="left", fontweight="bold", fontsize=11
@@ -281,51 +298,58 @@ def perk_access(data: Data, scenario: str | None = None) -> Figure:
 
 
 def independence_by_generation(data: Data) -> Figure:
-    """Mean independence of each living generation at the end, per scenario."""
+    """Selection: each generation's mean independence, scenario minus control, against zero.
+
+    Differences are drawn, not levels: on the level's scale (0-1) a difference of a
+    thousandth is invisible, and on a zoomed one it looks large. The axis is symmetric about
+    zero and spans at least +-0.02, so an effect's size reads against the scale's.
+    """
     d = _data(data)
-    # The generations demography reports, labelled from their declarations.
-    gens = [
+    # Those born under the policy first, then the generations demography reports.
+    groups = [
         (m, str(d.measure_info(m)["label"]).removeprefix("mean independence of "))
         for m in d.measure_names()
-        if m.startswith("independence_gen")
+        if m == "run_born_independence" or m.startswith("independence_gen")
     ]
+    others = [n for n in d.names if n != d.baseline]
+    present = [g for g in groups if any(d.scenarios[n].has(g[0]) for n in others)]
+    if not others or not present:
+        raise InputError("selection needs a scenario besides the control, with generations")
+    effects = d.effects([m for m, _ in present])
     fig, ax = plt.subplots(figsize=(7.5, 4))
     col = colours(d)
-    width = 0.8 / max(len(d.names), 1)
-    present = [g for g in gens if any(s.has(g[0]) for s in d.scenarios.values())]
-    heights: list[list[float]] = []
-    for k, name in enumerate(d.names):
-        means, errs = [], []
-        for measure, _ in present:
-            iv = d.summary([measure])[name][measure]
-            means.append(iv.mean)
-            errs.append(0.0 if math.isnan(iv.ci_low) else iv.mean - iv.ci_low)
-        heights.append(means)
-        x = np.arange(len(present)) + (k - (len(d.names) - 1) / 2) * width
-        ax.bar(
+    width = 0.6 / max(len(others), 1)
+    reach = 0.02
+    for k, name in enumerate(others):
+        x = np.arange(len(present)) + (k - (len(others) - 1) / 2) * width
+        ivs = [effects[name][m] for m, _ in present]
+        mean = np.array([iv.mean for iv in ivs])
+        lo = np.array([iv.ci_low for iv in ivs])
+        hi = np.array([iv.ci_high for iv in ivs])
+        has_ci = np.isfinite(lo)
+        ax.errorbar(
             x,
-            means,
-            width,
-            yerr=errs if d.replicates > 1 else None,
+            mean,
+            yerr=np.where(has_ci, [mean - lo, hi - mean], 0.0),
+            fmt="o",
             color=col[name],
-            label=name,
             capsize=3,
-            hatch="//" if name == d.baseline else None,
-            edgecolor="white" if name != d.baseline else "#aaaaaa",
+            label=name,
         )
-    ax.set_xticks(np.arange(len(present)), [label for _, label in present])
-    values = [v for row in heights for v in row if np.isfinite(v)]
-    if values:
-        lo, hi = min(values), max(values)
-        pad = max(0.02, (hi - lo) * 0.5)
-        ax.set_ylim(max(0, lo - pad), min(1, hi + pad))
+        spread = np.concatenate([np.abs(mean), np.abs(lo[has_ci]), np.abs(hi[has_ci])])
+        if np.isfinite(spread).any():
+            reach = max(reach, float(np.nanmax(spread)) * 1.2)
+    ax.axhline(0, color="#222222", lw=1)
+    ax.set_ylim(-reach, reach)
+    ax.set_xticks(np.arange(len(present)), [label for _, label in present], fontsize=8)
+    band = "95% intervals" if d.replicates > 1 else "one run each: no intervals"
     ax.set_title(
-        "Selection: mean independence of each generation alive at the end",
+        f"Selection: independence against {d.baseline} ({band})",
         loc="left",
         fontsize=11,
         fontweight="bold",
     )
-    ax.set_ylabel("mean independence (0-1)")
+    ax.set_ylabel(f"difference in mean independence\n(scale 0-1; 0 = as under {d.baseline})")
     ax.grid(alpha=0.3, axis="y")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=8)
