@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +34,7 @@ from scoresim.experiments.sensitivity import sensitivity as sensitivity_indices
 from scoresim.experiments.spec import RunSpec
 from scoresim.experiments.sweep import sweep as run_sweep
 from scoresim.reference import scenario_reference
+from scoresim.report.embed import measure_formatter
 from scoresim.results import load_run
 from scoresim.scenario import load_scenario, preset_names
 from scoresim.store import list_runs, run_dir
@@ -128,10 +129,21 @@ def _fmt(value: float | None) -> str:
     return f"{value:.4g}" if abs(value) >= 1e-4 else f"{value:.2e}"
 
 
-def _fmt_interval(iv: Interval) -> str:
+def _measure_fmt(info: dict[str, Any], effect: bool = False) -> Callable[[float | None], str]:
+    """How to print a measure (or an effect on it): shares as percentages, else numbers."""
+    return measure_formatter(info, effect, _fmt)
+
+
+def _fmt_interval(iv: Interval, fmt: Callable[[float | None], str] = _fmt) -> str:
     if math.isnan(iv.ci_low):
-        return _fmt(iv.mean)
-    return f"{_fmt(iv.mean)} [{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]"
+        return fmt(iv.mean)
+    return f"{fmt(iv.mean)} [{fmt(iv.ci_low)}, {fmt(iv.ci_high)}]"
+
+
+def _unit(info: dict[str, Any]) -> str:
+    """The unit column: shares are printed as percentages and need none."""
+    unit = str(info.get("unit", ""))
+    return "" if unit in ("share", "share difference") else unit
 
 
 def _show_progress(as_json: bool) -> bool:
@@ -249,7 +261,7 @@ def run(
     finals = result.final()
     for name in names:
         info = runs.measure_info(name)
-        table.add_row(info["label"], _fmt(finals[name]), info.get("unit", ""), name)
+        table.add_row(info["label"], _measure_fmt(info)(finals[name]), _unit(info), name)
     console = _out()
     console.print(table)
     if not show_all:
@@ -298,7 +310,8 @@ def _comparison_tables(cmp: RunSet, show_all: bool) -> list[Table]:
     view.add_column("column", style="dim")
     summary = cmp.summary(names)
     for m in names:
-        view.add_row(cmp.label(m), *(_fmt_interval(summary[n][m]) for n in cmp.names), m)
+        fmt = _measure_fmt(cmp.measure_info(m))
+        view.add_row(cmp.label(m), *(_fmt_interval(summary[n][m], fmt) for n in cmp.names), m)
     if reps == 1:
         return [view]
     effects = cmp.effects(names)
@@ -313,7 +326,8 @@ def _comparison_tables(cmp: RunSet, show_all: bool) -> list[Table]:
         eff.add_column(label, justify="right")
     eff.add_column("column", style="dim")
     for m in names:
-        eff.add_row(cmp.label(m), *(_fmt_interval(effects[n][m]) for n in others), m)
+        fmt = _measure_fmt(cmp.measure_info(m), effect=True)
+        eff.add_row(cmp.label(m), *(_fmt_interval(effects[n][m], fmt) for n in others), m)
     return [view, eff]
 
 

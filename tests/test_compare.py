@@ -123,3 +123,13 @@ def test_intervals_stay_within_what_a_measure_can_be(tmp_path: Path) -> None:
     for m, v in effects["social-credit"].items():
         if cmp.measure_info(m).get("kind") == "share" and not math.isnan(v.ci_low):
             assert -1.0 <= v.ci_low <= v.ci_high <= 1.0, m
+    # Declared bounds, where the kind does not say: an index in [0, 1], a mean of counts.
+    inf = float("inf")
+    assert cmp.value_range("perk_gini") == (0.0, 1.0)
+    assert cmp.value_range("run_born_independence") == (0.0, 1.0)
+    assert cmp.value_range("dissenter_ties_lost") == (0.0, inf)
+    assert cmp.value_range("mean_assets") == (-inf, inf)  # assets may be debts
+    for name, measures in summary.items():
+        for m, v in measures.items():
+            low, high = cmp.value_range(m)
+            assert math.isnan(v.ci_low) or low <= v.ci_low <= v.ci_high <= high, (name, m)

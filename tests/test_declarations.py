@@ -62,6 +62,7 @@ def test_a_measure_declared_in_one_module_appears_labelled_in_every_face(
         "unit": "share",
         "better": None,
         "headline": True,
+        "bounds": None,
         "module": "rumour",
     }
     assert meta["modules"]["rumour"]["streams"] == ["seeds", "pass"]

@@ -173,10 +173,15 @@ class RunSet:
         return info
 
     def label(self, name: str) -> str:
-        """Measure ``name``'s label with its unit, as every face shows it (shares need none)."""
+        """Measure ``name``'s label with its unit, as every face shows it.
+
+        Shares and their differences need none: the faces print them as percentages and
+        percentage points.
+        """
         info = self.measure_info(name)
         unit = info.get("unit", "")
-        return str(info["label"]) + (f" ({unit})" if unit and unit != "share" else "")
+        shown = unit and unit not in ("share", "share difference")
+        return str(info["label"]) + (f" ({unit})" if shown else "")
 
     def headline(self) -> list[str]:
         """The measures declared as headline that some scenario reports, in declared order."""
@@ -239,15 +244,24 @@ class RunSet:
         }
 
     def value_range(self, measure: str) -> tuple[float, float]:
-        """The range a measure's values cannot leave, from its declared kind.
+        """The range a measure's values cannot leave: declared, or from its kind.
 
-        Shares lie in [0, 1]; counts, money, ages and score points are not negative (a
-        difference of two of them may be: :meth:`effects` widens the range to the
-        differences'). Ratios and other numbers are unbounded.
+        A measure may declare its ``bounds`` (an index from 0 to 1); otherwise shares lie in
+        [0, 1], and counts, score points and ratios are not negative (a difference of two may
+        be: :meth:`effects` widens the range to the differences'). Money (assets may be
+        debts) and other numbers are unbounded.
         """
-        kind = self.measure_info(measure).get("kind")
+        info = self.measure_info(measure)
+        bounds = info.get("bounds")
+        if isinstance(bounds, list | tuple) and len(bounds) == 2:
+            low, high = bounds
+            return (
+                -math.inf if low is None else float(low),
+                math.inf if high is None else float(high),
+            )
+        kind = info.get("kind")
         if kind == "share":
             return 0.0, 1.0
-        if kind in ("count", "currency", "points"):
+        if kind in ("count", "points", "ratio"):
             return 0.0, math.inf
         return -math.inf, math.inf

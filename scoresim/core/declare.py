@@ -157,6 +157,8 @@ class Measure:
         unit: Unit shown with values; defaults from ``kind`` (share, points, USD).
         better: ``"higher"`` or ``"lower"`` if one way is better for citizens, else None.
         headline: Whether summaries show it without ``--all``.
+        bounds: The range its values cannot leave, where its kind does not say it (e.g. an
+            index from 0 to 1; ``None``: open on that side); intervals are kept within it.
     """
 
     name: str
@@ -166,6 +168,7 @@ class Measure:
     unit: str = ""
     better: Better = None
     headline: bool = False
+    bounds: tuple[float | None, float | None] | None = None
 
     def metadata(self, pars: BaseModel | None = None) -> dict[str, Any]:
         """JSON-ready declaration, the label filled in with the module's parameters."""

@@ -149,17 +149,20 @@ class Demography(Module):
             "mean_independence",
             "mean independence (0-1) of living adults",
             label="mean independence of adults",
+            bounds=(0.0, 1.0),
             headline=True,
         ),
         Measure(
             "newborn_independence",
             "mean independence (0-1) of the citizens born this year",
             label="mean independence of last year's newborns",
+            bounds=(0.0, 1.0),
         ),
         Measure(
             "run_born_independence",
             "mean independence (0-1) of the living born since the policy started",
             label="mean independence of those born under the policy",
+            bounds=(0.0, 1.0),
             headline=True,
         ),
         Measure(
@@ -167,6 +170,7 @@ class Demography(Module):
             "mean independence (0-1) of the citizens who came of age this year, after their "
             "peers' influence",
             label="mean independence of this year's new adults",
+            bounds=(0.0, 1.0),
             headline=True,
         ),
         Measure(
@@ -180,6 +184,7 @@ class Demography(Module):
                 f"independence_gen{g}",
                 f"mean independence (0-1) of living generation {g}",
                 label=f"mean independence of generation {g}",
+                bounds=(0.0, 1.0),
             )
             for g in range(GENERATIONS - 1)
         ),
@@ -187,6 +192,7 @@ class Demography(Module):
             f"independence_gen{GENERATIONS - 1}plus",
             f"mean independence (0-1) of living generations {GENERATIONS - 1} and later",
             label=f"mean independence of generations {GENERATIONS - 1}+",
+            bounds=(0.0, 1.0),
         ),
     )
 

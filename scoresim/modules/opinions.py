@@ -156,6 +156,7 @@ class Opinions(Module):
             "mean_opinion",
             "mean private opinion (0-1) of living adults",
             label="mean private opinion of adults",
+            bounds=(0.0, 1.0),
         ),
         Measure(
             "discussions",

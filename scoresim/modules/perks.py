@@ -374,6 +374,7 @@ class Perks(Module):
             "Gini coefficient of the yearly value of perks held by living adults",
             label="inequality of perks (Gini)",
             kind="ratio",
+            bounds=(0.0, 1.0),
             better="lower",
             headline=True,
         ),

@@ -249,6 +249,7 @@ class TieCutting(Module):
             "mean ties each living dissenter lost to others' score-driven cuts, so far",
             label="friends each dissenter lost to score-driven cuts",
             unit="ties",
+            bounds=(0.0, None),
             better="lower",
             headline=True,
         ),

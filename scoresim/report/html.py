@@ -16,7 +16,7 @@ from scoresim.analysis.stats import Interval
 from scoresim.core.errors import InputError
 from scoresim.core.version import code_version
 from scoresim.report import plots
-from scoresim.report.embed import figure_html, fmt
+from scoresim.report.embed import figure_html, fmt, measure_formatter
 from scoresim.report.validation import how_sure
 from scoresim.results import atomic_write
 from scoresim.store import load_results
@@ -87,16 +87,18 @@ def _includes_zero(iv: Interval) -> bool:
     return not math.isnan(iv.ci_low) and iv.ci_low <= 0.0 <= iv.ci_high
 
 
-def _interval_cell(iv: Interval, effect: bool = False) -> str:
+def _interval_cell(
+    iv: Interval, effect: bool = False, show: Callable[[float | None], str] = fmt
+) -> str:
     value = "" if math.isnan(iv.mean) else repr(iv.mean)
     ci = (
         ""
         if math.isnan(iv.ci_low)
-        else f"<br><span class='ci'>[{fmt(iv.ci_low)}, {fmt(iv.ci_high)}]</span>"
+        else f"<br><span class='ci'>[{show(iv.ci_low)}, {show(iv.ci_high)}]</span>"
     )
     if effect and _includes_zero(iv):
         ci += "<br><span class='ci'>not distinguishable from 0</span>"
-    return f"<td data-value='{value}'>{fmt(iv.mean)}{ci}</td>"
+    return f"<td data-value='{value}'>{show(iv.mean)}{ci}</td>"
 
 
 def _interval_table(
@@ -118,7 +120,8 @@ def _interval_table(
     for m in measures:
         if all(math.isnan(intervals[n][m].mean) for n in columns):
             continue
-        cells = "".join(_interval_cell(intervals[n][m], effect) for n in columns)
+        show = measure_formatter(data.measure_info(m), effect)
+        cells = "".join(_interval_cell(intervals[n][m], effect, show) for n in columns)
         rows.append(
             f"<tr data-measure='{m}'><td>{html.escape(data.label(m))}<br><code>{m}</code></td>"
             f"{cells}</tr>"
