@@ -6,7 +6,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -759,11 +759,16 @@ def runs(
         rows = list_runs(results, status)
     except InputError as exc:
         raise _fail(exc) from None
+    for r in rows:  # the manifest keeps params as JSON text: give them as JSON
+        with suppress(json.JSONDecodeError):
+            r["params"] = json.loads(r["params"]) if isinstance(r["params"], str) else r["params"]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
     table = Table(title=f"{len(rows)} runs in {results}", title_justify="left")
-    for col in ("run_id", "scenario", "seed", "status", "elapsed_s", "error"):
+    # Whole run ids: they name the directories, so a cut one is of no use.
+    table.add_column("run_id", no_wrap=True, overflow="fold")
+    for col in ("scenario", "seed", "status", "elapsed_s", "error"):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -778,10 +783,18 @@ def runs(
 
 
 @app.command()
-def presets() -> None:
-    """List the scenarios shipped with scoresim."""
-    for name in preset_names():
-        typer.echo(name)
+def presets(as_json: AsJson = False) -> None:
+    """List the scenarios shipped with scoresim, each with its description."""
+    described = {name: load_scenario(name).description for name in preset_names()}
+    if as_json:
+        sys.stdout.write(json.dumps(described, indent=2) + "\n")
+        return
+    table = Table(title="presets (scoresim run NAME; extends = \"NAME\" in a file)")
+    table.add_column("name", no_wrap=True)
+    table.add_column("description")
+    for name, text in described.items():
+        table.add_row(name, text)
+    _out().print(table)
 
 
 @app.command()

@@ -69,9 +69,39 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
     assert "malformed TOML" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_presets_command_lists_default() -> None:
-    res = runner.invoke(app, ["presets"])
-    assert res.exit_code == 0 and "default" in res.stdout.split()
+def test_presets_lists_each_preset_with_its_description() -> None:
+    from scoresim.scenario import load_scenario, preset_names
+
+    res = runner.invoke(app, ["presets", "--json"])
+    assert res.exit_code == 0
+    listed = json.loads(res.stdout)
+    assert list(listed) == preset_names() and "no-score" in listed
+    for name, text in listed.items():
+        assert text and text == load_scenario(name).description
+    table = runner.invoke(app, ["presets"]).stdout
+    assert "Control: an unscored society" in table
+
+
+def test_runs_gives_whole_ids_and_params_as_json(tmp_path: Path) -> None:
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        'name = "a-rather-long-sweep-name-to-make-long-run-ids"\nscenario = "no-score"\n'
+        'method = "factorial"\nlevels = 2\noverrides = { "society.agents" = 200, steps = 2 }\n'
+        '[parameters."modules.expression.base_rate"]\nlow = 0.1\nhigh = 0.2\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(
+            app, ["sweep", str(sweep), "--out", str(out), "--executor", "inprocess"]
+        ).exit_code
+        == 0
+    )
+    rows = json.loads(runner.invoke(app, ["runs", str(out), "--json"]).stdout)
+    assert {r["params"]["modules.expression.base_rate"] for r in rows} == {0.1, 0.2}
+    table = runner.invoke(app, ["runs", str(out)]).stdout
+    for r in rows:  # whole, on one line, however long
+        assert len(r["run_id"]) > 60 and r["run_id"] in table
 
 
 def test_generated_docs_are_current() -> None:
