@@ -159,30 +159,74 @@ def _executor(kind: str, workers: int | None, cluster: str | None) -> Iterator[E
         executor.close()
 
 
+@contextmanager
+def _batch(
+    label: str, kind: str, workers: int | None, cluster: str | None, as_json: bool
+) -> Iterator[tuple[Executor, _RunBar]]:
+    """An executor and its progress bar, the bar told each run's months where it can be."""
+    with _executor(kind, workers, cluster) as ex, _RunBar(label, _show_progress(as_json)) as bar:
+        if bar.enabled:
+            ex.months = bar.months
+        yield ex, bar
+
+
 class _RunBar:
-    """One progress bar for a batch of runs: done, failed, ETA."""
+    """One progress bar for a batch of runs.
+
+    It counts months simulated where the executor tells them (in this process and in the
+    local pool), else finished runs; and shows runs finished and failed, and the ETA.
+    """
 
     def __init__(self, label: str, enabled: bool):
         self.enabled = enabled
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("runs · [red]{task.fields[failed]} failed"),
+            TextColumn("{task.fields[unit]}"),
+            TextColumn("· {task.fields[runs]} runs · [red]{task.fields[failed]} failed"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err_console,
             transient=True,
             disable=not enabled,
         )
-        self.task = self.bar.add_task(label, total=None, failed=0)
+        self.task = self.bar.add_task(label, total=None, failed=0, runs="0", unit="")
+        self._runs = (0, 0, 0)
+        self._months: dict[str, int] = {}
+        self._per_run = 0
 
     def __call__(self, ok: int, failed: int, total: int) -> None:
-        self.bar.update(self.task, completed=ok + failed, total=total, failed=failed)
+        self._runs = (ok, failed, total)
+        self._update()
+
+    def months(self, run_id: str, done: int, total: int) -> None:
+        """Told by the executor as a run advances (burn-in months included)."""
+        self._months[run_id] = done
+        self._per_run = max(self._per_run, total)
+        self._update()
 
     def describe(self, label: str) -> None:
         """Name the stage the runs belong to (e.g. a calibration's wave)."""
         self.bar.update(self.task, description=label)
+        self._months.clear()
+
+    def _update(self) -> None:
+        ok, failed, total = self._runs
+        runs = f"{ok + failed}/{total}"
+        if self._per_run:  # months known: the bar moves month by month
+            done, whole = sum(self._months.values()), total * self._per_run
+            self.bar.update(
+                self.task,
+                completed=done,
+                total=whole,
+                failed=failed,
+                runs=runs,
+                unit=f"{done:,}/{whole:,} months",
+            )
+        else:
+            self.bar.update(
+                self.task, completed=ok + failed, total=total, failed=failed, runs=runs, unit=""
+            )
 
     def __enter__(self) -> _RunBar:
         self.bar.__enter__()
@@ -365,10 +409,7 @@ def compare_cmd(
     else the first scenario. The control is kept with the runs, so reports use it too.
     """
     try:
-        with (
-            _executor(executor, workers, cluster) as ex,
-            _RunBar("compare", _show_progress(as_json)) as bar,
-        ):
+        with _batch("compare", executor, workers, cluster, as_json) as (ex, bar):
             cmp = compare(
                 scenarios,
                 _overrides(agents, years, steps, seed),
@@ -416,10 +457,7 @@ def sweep_cmd(
     """
     try:
         length = _length(years, steps)
-        with (
-            _executor(executor, workers, cluster) as ex,
-            _RunBar(f"sweep {design.name}", _show_progress(as_json)) as bar,
-        ):
+        with _batch(f"sweep {design.name}", executor, workers, cluster, as_json) as (ex, bar):
             report = run_sweep(design, out, ex, resume=resume, progress=bar, steps=length)
     except InputError as exc:
         raise _fail(exc) from None
@@ -565,10 +603,7 @@ def calibrate_cmd(
 
     changes = {"agents": agents, "years": years, "points": points, "waves": waves}
     try:
-        with (
-            _executor(executor, workers, cluster) as ex,
-            _RunBar("calibrate", _show_progress(as_json)) as bar,
-        ):
+        with _batch("calibrate", executor, workers, cluster, as_json) as (ex, bar):
             result = calibrate(
                 library, out, ex, resume=resume, progress=bar, stage=bar.describe, changes=changes
             )
@@ -646,10 +681,7 @@ def robustness_cmd(
     from scoresim.calibration.robustness import robustness
 
     try:
-        with (
-            _executor(executor, workers, cluster) as ex,
-            _RunBar("robustness", _show_progress(as_json)) as bar,
-        ):
+        with _batch("robustness", executor, workers, cluster, as_json) as (ex, bar):
             result = robustness(
                 claims,
                 out,
@@ -789,7 +821,7 @@ def presets(as_json: AsJson = False) -> None:
     if as_json:
         sys.stdout.write(json.dumps(described, indent=2) + "\n")
         return
-    table = Table(title="presets (scoresim run NAME; extends = \"NAME\" in a file)")
+    table = Table(title='presets (scoresim run NAME; extends = "NAME" in a file)')
     table.add_column("name", no_wrap=True)
     table.add_column("description")
     for name, text in described.items():

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from scoresim import InputError
@@ -140,3 +141,27 @@ def test_sigkill_then_resume_reruns_only_missing_runs(tmp_path: Path) -> None:
     assert after == before
     assert len(done_ids(out)) == 8
     assert len(list_runs(out, "complete")) == 8  # the manifest caught up with the files
+
+
+@pytest.mark.parametrize("kind", ["inprocess", "pool"])
+def test_executors_tell_each_runs_months_as_it_goes(tmp_path: Path, kind: str) -> None:
+    from scoresim.experiments import make_executor
+    from scoresim.experiments.spec import RunSpec
+    from scoresim.scenario import load_scenario
+
+    scenario = load_scenario("no-score", {"society.agents": 300, "steps": 14, "burn_in": 12})
+    specs = [RunSpec.of(scenario.model_copy(update={"seed": s}), "t", s) for s in (1, 2, 3)]
+    told: dict[str, list[tuple[int, int]]] = {}
+    ex = make_executor(kind, 2)
+    ex.months = lambda run_id, done, total: told.setdefault(run_id, []).append((done, total))
+    try:
+        records = list(ex.run(specs, str(tmp_path)))
+    finally:
+        ex.close()
+    assert {r.status for r in records} == {"complete"}
+    assert set(told) == {s.run_id for s in specs}
+    for run_id, seen in told.items():
+        dones = [d for d, _ in seen]
+        assert dones == sorted(dones), run_id  # months only go forward
+        assert {t for _, t in seen} == {12 + 14}  # the burn-in's months included
+        assert seen[-1] == (26, 26)  # and every run is told its end

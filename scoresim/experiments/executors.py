@@ -10,7 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from scoresim.core.errors import InputError
@@ -19,13 +19,30 @@ from scoresim.experiments.runner import execute
 from scoresim.experiments.spec import RunSpec
 from scoresim.store import RunRecord
 
-__all__ = ["DaskExecutor", "Executor", "InProcessExecutor", "PoolExecutor", "make_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "InProcessExecutor",
+    "Months",
+    "PoolExecutor",
+    "make_executor",
+]
+
+#: Told as runs advance: (run id, months done, months in all, burn-in included).
+Months = Callable[[str, int, int], None]
+#: A worker reports a run's months this often (and at its end).
+REPORT_EVERY = 6
 
 
 class Executor(Protocol):
-    """Runs specs and yields their records in completion order."""
+    """Runs specs and yields their records in completion order.
+
+    ``months``, when set, is told how far each running run has got (where the executor can
+    see it: in this process and in the local pool).
+    """
 
     name: str
+    months: Months | None
 
     def run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
         """Execute every spec, writing under ``root``; yield each record when done."""
@@ -47,11 +64,24 @@ class InProcessExecutor:
 
     def __init__(self, progress: Progress | None = None):
         self.progress = progress
+        self.months: Months | None = None
 
     def run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
         """Execute sequentially."""
         for spec in specs:
-            yield execute(spec, root, self.progress)
+            yield execute(spec, root, self._told(spec.run_id))
+
+    def _told(self, run_id: str) -> Progress | None:
+        months, progress = self.months, self.progress
+        if months is None:
+            return progress
+
+        def both(done: int, total: int) -> None:
+            months(run_id, done, total)
+            if progress is not None:
+                progress(done, total)
+
+        return both
 
     def close(self) -> None:
         """Nothing to release."""
@@ -78,6 +108,16 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def _execute_telling(spec: RunSpec, root: str, queue: Any) -> RunRecord:
+    """Run ``spec`` in a worker, putting (run id, months done, months in all) on ``queue``."""
+
+    def tell(done: int, total: int) -> None:
+        if done % REPORT_EVERY == 0 or done == total:
+            queue.put((spec.run_id, done, total))
+
+    return execute(spec, root, tell)
+
+
 class PoolExecutor:
     """A local pool of worker processes (the default).
 
@@ -89,19 +129,51 @@ class PoolExecutor:
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
+        self.months: Months | None = None
+        self._manager: Any = None
         self._pool = cf.ProcessPoolExecutor(
             max_workers=self.workers, mp_context=_context(), initializer=_single_threaded
         )
 
     def run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
-        """Submit every spec; yield records as they complete."""
-        futures = {self._pool.submit(execute, s, root): s for s in specs}
-        for fut in cf.as_completed(futures):
-            yield fut.result()
+        """Submit every spec; yield records as they complete (telling ``months`` meanwhile)."""
+        if self.months is None:
+            futures = {self._pool.submit(execute, s, root): s for s in specs}
+            for fut in cf.as_completed(futures):
+                yield fut.result()
+            return
+        if self._manager is None:  # a small server process relays the workers' months
+            self._manager = _context().Manager()
+        queue = self._manager.Queue()
+        spec_of = {self._pool.submit(_execute_telling, s, root, queue): s for s in specs}
+        totals: dict[str, int] = {}
+        pending = set(spec_of)
+        while pending:
+            done, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_COMPLETED)
+            self._drain(queue, totals)
+            for fut in done:
+                run_id = spec_of[fut].run_id
+                if run_id in totals:  # a run that stopped early, or failed, is over too
+                    self.months(run_id, totals[run_id], totals[run_id])
+                yield fut.result()
+
+    def _drain(self, queue: Any, totals: dict[str, int]) -> None:
+        import queue as stdlib_queue
+
+        while True:
+            try:
+                run_id, done, total = queue.get_nowait()
+            except stdlib_queue.Empty:
+                return
+            totals[run_id] = total
+            if self.months is not None:
+                self.months(run_id, done, total)
 
     def close(self) -> None:
         """Stop the workers."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._manager is not None:
+            self._manager.shutdown()
 
 
 class DaskExecutor:
@@ -117,6 +189,7 @@ class DaskExecutor:
     def __init__(self, cluster: str, workers: int | None = None):
         from distributed import Client, LocalCluster
 
+        self.months: Months | None = None  # not relayed: the bar counts finished runs
         self._cluster: Any = None
         try:
             if cluster == "local":
