@@ -139,6 +139,12 @@ def test_report_of_a_single_run(tmp_path: Path) -> None:
     path = write_report(tmp_path)
     html = path.read_text()
     assert "<figure data-figure='expression'>" in html
+    # The minute's summary gives the scenario's own levels, and says they are not effects.
+    lead = html.split("<h2>In one minute</h2>")[1].split("<h2>")[0]
+    assert "<b>social-credit</b> alone: dissenters spoke up in" in lead
+    assert "not effects" in lead
+    effects = html.split("<h2>Effects</h2>")[1].split("<h2>")[0]
+    assert "nothing to measure an effect against" in effects and "<table" not in effects
 
 
 def test_effects_say_when_their_interval_holds_zero(results: Path, page: str) -> None:

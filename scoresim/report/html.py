@@ -6,7 +6,6 @@ import html
 import json
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -14,9 +13,8 @@ from matplotlib.figure import Figure
 from scoresim.analysis.compare import RunSet
 from scoresim.analysis.stats import Interval
 from scoresim.core.errors import InputError
-from scoresim.core.version import code_version
 from scoresim.report import plots
-from scoresim.report.embed import figure_html, fmt, measure_formatter
+from scoresim.report.embed import figure_html, fmt, measure_formatter, page
 from scoresim.report.validation import how_sure
 from scoresim.results import atomic_write
 from scoresim.store import load_results
@@ -68,18 +66,6 @@ FIGURES: tuple[tuple[str, Callable[[RunSet], Figure], str], ...] = (
     ),
 )
 
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
-.note{color:#555;font-size:.92em}.lead li{margin:.3em 0}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
-th,td{border-bottom:1px solid #e3e3e3;padding:.35em .7em;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}
-td.ci{color:#666;font-size:.85em}figure{margin:1.2em 0}img{max-width:100%}
-figcaption{color:#444;font-size:.9em}details{margin:.6em 0}code{font-size:.9em}
-.neg{color:#b03030}.pos{color:#1c6e2b}
-"""
 
 
 def _includes_zero(iv: Interval) -> bool:
@@ -147,11 +133,24 @@ def _all_values_table(data: RunSet) -> str:
     return f"<details><summary>All {count} measures</summary>{table}</details>"
 
 
-def _effects_table(data: RunSet) -> str:
+def _effects_section(data: RunSet) -> str:
     effects = data.effects(data.headline())
     if not effects:
-        return ""
-    return _interval_table("effects", f"effect against {data.baseline}", data, effects, effect=True)
+        return (
+            f"<p>These runs hold one scenario ({html.escape(data.names[0])}), so there is "
+            "nothing to measure an effect against: <code>scoresim compare "
+            f"{html.escape(data.names[0])} no-score</code> runs it beside the control on the "
+            "same society and draws.</p>"
+        )
+    base = html.escape(data.baseline)
+    note = (
+        f"<p class='note'>Each scenario minus the control, {base}, paired replicate by "
+        "replicate (same seeds), with 95% intervals when there are several replicates. "
+        f"Measures that {base} does not have (scores, perks, the blacklist) appear only among "
+        "the final values.</p>"
+    )
+    table = _interval_table("effects", f"effect against {data.baseline}", data, effects, True)
+    return note + table
 
 
 def _lead(data: RunSet) -> str:
@@ -166,6 +165,8 @@ def _lead(data: RunSet) -> str:
     )
     summary = data.summary(lead)
     effects = data.effects(lead)
+    if len(data.names) == 1:
+        return _lead_alone(data.names[0], summary[data.names[0]])
     items = []
     for name in data.names:
         if name == base:
@@ -196,6 +197,27 @@ def _lead(data: RunSet) -> str:
         if parts:
             items.append(f"<li><b>{html.escape(name)}</b>: " + "; ".join(parts) + ".</li>")
     return f"<ul class='lead'>{''.join(items)}</ul>" if items else ""
+
+
+def _lead_alone(name: str, values: dict[str, Interval]) -> str:
+    """The one-minute summary of a single scenario: its own levels, no comparison."""
+    parts = []
+    if not math.isnan(values["expression_rate"].mean):
+        parts.append(f"dissenters spoke up in {values['expression_rate'].mean:.0%} of months")
+    if not math.isnan(values["dissenter_degree_ratio"].mean):
+        ratio = values["dissenter_degree_ratio"].mean
+        parts.append(f"they kept {ratio:.0%} as many friends as others")
+    sp = values["spillover_loss"].mean
+    if not math.isnan(sp) and sp > 0:
+        parts.append(f"citizens who never posted lost {sp:.0f} points through friends")
+    bl = values["blacklist_size"].mean
+    if not math.isnan(bl):
+        parts.append(f"{bl:,.0f} citizens ended on the blacklist")
+    said = "; ".join(parts) if parts else "none of the headline measures is reported"
+    return (
+        f"<ul class='lead'><li><b>{html.escape(name)}</b> alone: {said}. Without a control "
+        "these are levels, not effects of the policy (see Effects).</li></ul>"
+    )
 
 
 def _selection_sentence(
@@ -274,40 +296,26 @@ def render_report(
             figures.append(f"<p class='note' data-missing='{key}'>{html.escape(str(exc))}</p>")
             continue
         figures.append(figure_html(key, fig, caption.format(band=band)))
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>scoresim report: {html.escape(title)}</title><style>{CSS}</style></head>
-<body>
-<h1>scoresim report: {html.escape(title)}</h1>
-<p class="note">A simulation of {agents} synthetic citizens over {first.steps.size / 12:g}
-years, {data.replicates} replicate(s) per scenario, seed {sc.seed}; every scenario sees the same
-society and the same random draws (common random numbers). The citizen score is simulated
-<b>as described in the articles</b>; their claims are disputed (the company denies using
-posts). No real person is scored. Generated {generated} by scoresim {code_version()}.</p>
-<h2>In one minute</h2>
+    intro = (
+        f"A simulation of {agents} synthetic citizens over {first.steps.size / 12:g} years, "
+        f"{data.replicates} replicate(s) per scenario, seed {sc.seed}; every scenario sees the "
+        "same society and the same random draws (common random numbers)."
+    )
+    body = f"""<h2>In one minute</h2>
 {_lead(data)}
 <h2>Final values</h2>
 {_values_table(data)}
 {_all_values_table(data)}
 <h2>Effects</h2>
-<p class="note">Differences from {html.escape(data.baseline)}, paired replicate by replicate
-(same seeds), with 95% intervals when there are several replicates. Measures that
-{html.escape(data.baseline)} does not have (scores, perks, the blacklist) appear only among the
-final values.</p>
-{_effects_table(data)}
+{_effects_section(data)}
 <h2>Figures</h2>
 {"".join(figures)}
 <h2>How sure are we?</h2>
 {how_sure(data, calibration, robustness)}
 <h2>Scenarios and provenance</h2>
 {_provenance(data)}
-{_parameters(data)}
-<p class="note">scoresim is a simulator: it never ingests records of real people, classifies
-real speech, or scores real persons.</p>
-</body></html>
-"""
+{_parameters(data)}"""
+    return page(title, intro, body)
 
 
 def write_report(
