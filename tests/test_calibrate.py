@@ -237,3 +237,12 @@ def test_a_damaged_calibration_is_one_line_and_no_report(
     assert done.exit_code == 2, done.output
     assert done.output.count("error:") == 1 and "Traceback" not in done.output
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_report_on_a_calibration_directory_shows_the_calibration(calibrated: Calibrated) -> None:
+    root = calibrated[0]
+    done = runner.invoke(app, ["report", str(root / "out"), "-o", str(root / "cal.html")])
+    assert done.exit_code == 0, done.output
+    page = (root / "cal.html").read_text(encoding="utf-8")
+    assert "<table id='posterior'>" in page and "data-figure='predictive'" in page

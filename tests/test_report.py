@@ -201,3 +201,30 @@ def test_a_single_run_claims_no_band(tmp_path: Path) -> None:
     page = write_report(tmp_path).read_text()
     assert "One run per scenario, so no confidence band" in page
     assert "Shaded: 95%" not in page
+
+
+def test_a_sweep_report_lists_every_point_and_its_sensitivity(tmp_path: Path) -> None:
+    design = tmp_path / "d.toml"
+    design.write_text(
+        'name = "two-knobs"\nscenario = "social-credit"\nmethod = "factorial"\nlevels = 2\n'
+        'replicates = 2\noverrides = { "society.agents" = 400, steps = 12, '
+        '"modules.enrolment.mandate_step" = 0 }\n'
+        '[parameters."modules.expression.fear"]\nlow = 0.5\nhigh = 3\n'
+        '[parameters."modules.tie_cutting.vetting"]\nlow = 0\nhigh = 40\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "sweep"
+    done = runner.invoke(app, ["sweep", str(design), "--out", str(out), "--executor", "inprocess"])
+    assert done.exit_code == 0, done.output
+    page = write_report(out).read_text()
+    # All four design points, each with its parameters and 2 of 2 runs: none dropped.
+    points = re.findall(r"<tr data-point='(\d+)'><td>\d+</td><td>(\d)/(\d)</td>", page)
+    assert [p[0] for p in points] == ["0", "1", "2", "3"]
+    assert all(p[1] == p[2] == "2" for p in points)
+    assert (
+        "<code>modules.expression.fear</code>" in page
+        and "<code>modules.tie_cutting.vetting</code>" in page
+    )
+    assert "data-figure='sweep'" in page
+    assert "Spearman rank correlations" in page and "data-output='expression_rate'" in page
+    assert "social-credit-" not in page.split("<h1>")[1].split("</h1>")[0]  # titled by the sweep

@@ -354,3 +354,8 @@ def test_a_tiny_study_writes_its_verdicts_and_resumes_without_running(
     for name, claim in first["claims"].items():
         assert f"data-claim='{name}'" in section and html.escape(claim["sentence"]) in section
     assert "data-figure='robustness'" in section and "no calibration" in section
+    # Reported on its own, the study's directory gives the same claims.
+    from scoresim.report.html import write_report
+
+    alone = write_report(out).read_text(encoding="utf-8")
+    assert all(f"data-claim='{name}'" in alone for name in first["claims"])

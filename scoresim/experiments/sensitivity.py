@@ -13,10 +13,10 @@ from scoresim.core.errors import InputError
 from scoresim.experiments.batch import EXPERIMENT_FILE
 from scoresim.store import connect
 
-__all__ = ["sensitivity"]
+__all__ = ["final_values", "sensitivity"]
 
 
-def _final_values(root: Path, outputs: list[str]) -> dict[str, dict[str, float]]:
+def final_values(root: Path, outputs: list[str]) -> dict[str, dict[str, float]]:
     """Final value of each output per complete run (NaN where a run lacks it)."""
     with connect(root, read_only=True) as con:
         cols = {r[0] for r in con.execute("DESCRIBE final_measures").fetchall()}
@@ -58,7 +58,7 @@ def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
     if exp.get("kind") != "sweep":
         raise InputError(f"{root}: holds a {exp.get('kind')!r} experiment, not a sweep")
     outputs = outputs or list(exp["outputs"])
-    finals = _final_values(root, outputs)
+    finals = final_values(root, outputs)
     points: list[dict[str, Any]] = exp["points"]
     runs: list[list[str]] = exp["runs"]  # run ids of each point, by replicate
     y = np.full((len(points), len(outputs)), np.nan)

@@ -13,9 +13,11 @@ from matplotlib.figure import Figure
 from scoresim.analysis.compare import RunSet
 from scoresim.analysis.stats import Interval
 from scoresim.core.errors import InputError
+from scoresim.experiments.batch import EXPERIMENT_FILE
 from scoresim.report import plots
 from scoresim.report.embed import figure_html, fmt, measure_formatter, page
-from scoresim.report.validation import how_sure
+from scoresim.report.sweep import sweep_body
+from scoresim.report.validation import calibration_section, how_sure, robustness_section
 from scoresim.results import atomic_write
 from scoresim.store import load_results
 
@@ -65,7 +67,6 @@ FIGURES: tuple[tuple[str, Callable[[RunSet], Figure], str], ...] = (
         "an interval across zero means no difference the replicates can tell.",
     ),
 )
-
 
 
 def _includes_zero(iv: Interval) -> bool:
@@ -338,10 +339,42 @@ def write_report(
     Returns:
         The path written.
     """
-    data = load_results(results)
-    if control is not None:
-        data = data.with_control(control)
-    target = Path(out) if out is not None else Path(results) / "report.html"
-    page = render_report(data, calibration, robustness)
-    atomic_write(target, lambda p: p.write_text(page, encoding="utf-8"))
+    root = Path(results)
+    target = Path(out) if out is not None else root / "report.html"
+    kind = _kind(root)
+    if kind in ("calibrate", "robustness"):  # the study's summary is what it reports
+        text = _study_page(root, kind)
+    else:
+        data = load_results(root)
+        if control is not None:
+            data = data.with_control(control)
+        if data.kind == "sweep":
+            intro, body = sweep_body(root, data.experiment, data)
+            text = page(str(data.experiment.get("name", "sweep")), intro, body)
+        else:
+            text = render_report(data, calibration, robustness)
+    atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target
+
+
+def _kind(root: Path) -> str:
+    """What made a results directory (``experiment.json``'s kind), if it says."""
+    try:
+        exp = json.loads((root / EXPERIMENT_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return ""  # load_results says what is wrong with the directory
+    return str(exp.get("kind", "")) if isinstance(exp, dict) else ""
+
+
+def _study_page(root: Path, kind: str) -> str:
+    """The report of a calibration's or a robustness study's own directory."""
+    if kind == "calibrate":
+        title, body = "calibration", calibration_section(root)
+    else:
+        title, body = "robustness of the conclusions", robustness_section(root)
+    intro = (
+        f"The {title} stored in {html.escape(root.name)}. <code>scoresim report</code> on a "
+        "comparison, with --calibration and --robustness, puts it beside that comparison's "
+        "results."
+    )
+    return page(title, intro, f"<h2>How sure are we?</h2>{body}")

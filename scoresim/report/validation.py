@@ -21,7 +21,7 @@ from scoresim.core.errors import InputError
 from scoresim.report import validation_plots
 from scoresim.report.embed import figure_html, fmt
 
-__all__ = ["how_sure", "read_study"]
+__all__ = ["calibration_section", "how_sure", "read_study", "robustness_section"]
 
 ROBUSTNESS_FILE = "robustness.json"
 
@@ -171,6 +171,16 @@ def _study(
         raise InputError(f"{root / name}: damaged or from another version: {exc!r}") from None
 
 
+def calibration_section(root: Path) -> str:
+    """A calibration's part of the report (its directory holds ``calibration.json``)."""
+    return _study(root, CALIBRATION_FILE, _calibration)
+
+
+def robustness_section(root: Path) -> str:
+    """A robustness study's part of the report (its directory holds ``robustness.json``)."""
+    return _study(root, ROBUSTNESS_FILE, _robustness)
+
+
 def how_sure(data: RunSet, calibration: Path | None, robustness: Path | None) -> str:
     """The section's HTML.
 
@@ -179,7 +189,7 @@ def how_sure(data: RunSet, calibration: Path | None, robustness: Path | None) ->
     """
     parts = ["<h3>Published figures</h3>", _targets(data)]
     if calibration is not None:
-        parts += ["<h3>Calibration</h3>", _study(calibration, CALIBRATION_FILE, _calibration)]
+        parts += ["<h3>Calibration</h3>", calibration_section(calibration)]
     if robustness is not None:
         parts += [
             "<h3>Robustness of the conclusions</h3>",
