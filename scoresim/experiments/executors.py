@@ -26,6 +26,7 @@ __all__ = [
     "Months",
     "PoolExecutor",
     "make_executor",
+    "worker_context",
 ]
 
 #: Told as runs advance: (run id, months done, months in all, burn-in included).
@@ -94,7 +95,7 @@ def _single_threaded() -> None:
     numba.set_num_threads(1)
 
 
-def _context() -> mp.context.BaseContext:
+def worker_context() -> mp.context.BaseContext:
     """The multiprocessing context of worker pools: forkserver where there is one.
 
     A clean server process (no threads, no open files) imports scoresim once and forks each
@@ -132,7 +133,7 @@ class PoolExecutor:
         self.months: Months | None = None
         self._manager: Any = None
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_context(), initializer=_single_threaded
+            max_workers=self.workers, mp_context=worker_context(), initializer=_single_threaded
         )
 
     def run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
@@ -143,7 +144,7 @@ class PoolExecutor:
                 yield fut.result()
             return
         if self._manager is None:  # a small server process relays the workers' months
-            self._manager = _context().Manager()
+            self._manager = worker_context().Manager()
         queue = self._manager.Queue()
         spec_of = {self._pool.submit(_execute_telling, s, root, queue): s for s in specs}
         totals: dict[str, int] = {}

@@ -1,0 +1,112 @@
+"""The what-if page and its JSON API, added to the explorer's app."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
+
+from scoresim.core.errors import InputError
+from scoresim.explore.whatif import (
+    AGENTS,
+    KNOBS,
+    PRESETS,
+    REPLICATES,
+    SUMMARY_FILE,
+    YEARS,
+    JobRequest,
+    Jobs,
+    QueueFullError,
+)
+from scoresim.explore.whatif_result import citizen_in_both, summary
+from scoresim.scenario import load_scenario
+
+__all__ = ["add_whatif"]
+
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$")]
+#: The largest request body read (a what-if asks a handful of values).
+MAX_BODY = 4096
+
+
+def add_whatif(app: FastAPI, root: Path, workers: int = 1, queue: int = 3) -> Jobs:
+    """Add the what-if page and API to ``app``; jobs are stored under ``root/whatif``."""
+    jobs = Jobs(root, workers, queue)
+    static = resources.files("scoresim.explore") / "static"
+    page = (static / "whatif.html").read_text("utf-8")
+    script = Path(str(static / "whatif.js"))
+    app.router.on_shutdown.append(jobs.close)
+
+    @app.get("/whatif", response_class=HTMLResponse)
+    def whatif_page() -> str:
+        return page
+
+    @app.get("/whatif/app.js")
+    def whatif_script() -> FileResponse:
+        return FileResponse(script, media_type="text/javascript")
+
+    @app.get("/api/whatif/knobs")
+    def knobs(
+        preset: Annotated[str, Query(max_length=60)] = PRESETS[0],
+    ) -> dict[str, Any]:
+        if preset not in PRESETS:
+            raise HTTPException(422, f"preset = {preset!r}: allowed: {', '.join(PRESETS)}")
+        scenario = load_scenario(preset).model_dump(mode="json")
+        return {
+            "presets": list(PRESETS),
+            "preset": preset,
+            "knobs": [k.describe(scenario) for k in KNOBS],
+            "agents": {"low": AGENTS[0], "high": AGENTS[1]},
+            "years": {"low": YEARS[0], "high": YEARS[1]},
+            "replicates": REPLICATES,
+        }
+
+    @app.post("/api/whatif")
+    async def submit(request: Request) -> dict[str, Any]:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise HTTPException(413, f"request body over {MAX_BODY} bytes")
+        try:
+            parsed = JobRequest.parse(json.loads(body or b"{}"))
+            return jobs.submit(parsed)
+        except (ValueError, InputError) as exc:  # JSONDecodeError is a ValueError
+            raise HTTPException(422, str(exc).splitlines()[0]) from None
+        except QueueFullError as exc:
+            raise HTTPException(429, str(exc)) from None
+        except OSError:
+            raise HTTPException(503, "cannot store what-if results in this directory") from None
+
+    @app.get("/api/whatif/{job_id}")
+    def state(job_id: JobId) -> dict[str, Any]:
+        try:
+            out = jobs.state(job_id)
+        except KeyError:
+            raise HTTPException(404, f"no what-if {job_id}") from None
+        if out["status"] == "done":
+            out["result"] = summary(jobs.directory(job_id))
+        return out
+
+    @app.delete("/api/whatif/{job_id}")
+    def cancel(job_id: JobId) -> dict[str, Any]:
+        try:
+            return jobs.cancel(job_id)
+        except KeyError:
+            raise HTTPException(404, f"no what-if {job_id} running here") from None
+
+    @app.get("/api/whatif/{job_id}/citizen/{cid}")
+    def citizen(
+        job_id: JobId, cid: Annotated[int, PathParam(ge=0, le=2**31 - 1)]
+    ) -> dict[str, Any]:
+        directory = jobs.directory(job_id)
+        if not (directory / SUMMARY_FILE).is_file():
+            raise HTTPException(404, f"no finished what-if {job_id}")
+        try:
+            return citizen_in_both(directory, cid)
+        except KeyError:
+            raise HTTPException(404, f"no citizen {cid} in this what-if") from None
+
+    return jobs
