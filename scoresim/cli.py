@@ -753,8 +753,14 @@ def explore(
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on (default: this machine only).")
     ] = "127.0.0.1",
+    control: Control = None,
 ) -> None:
-    """Start the web explorer over a results directory and print its address."""
+    """Start the web explorer over a results directory and print its address.
+
+    Every effect it shows is a scenario minus the control (--control, else the experiment's,
+    else no-score when present, else the first). A sweep's design points are its entries;
+    a calibration's or robustness study's directory is for `scoresim report`.
+    """
     import socket
     import threading
 
@@ -763,7 +769,7 @@ def explore(
     from scoresim.explore import create_app, open_results
 
     try:
-        data = open_results(results)
+        data = open_results(results, control)
     except InputError as exc:
         raise _fail(exc) from None
     # Load the default citizen view in the background: at 10M citizens that takes seconds.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from scoresim.experiments import compare
 from scoresim.explore import create_app, open_results
+from scoresim.modules.scoring import COMPONENTS
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,14 @@ def snapshot(results: Path, scenario: str, step: int) -> dict[str, np.ndarray]:
     run = next((results / "runs").glob(f"{scenario}-*"))
     t = pq.read_table(run / "snapshots" / f"step-{step:06d}.parquet")
     return {c: t.column(c).to_numpy() for c in t.column_names}
+
+
+def friends_of(results: Path, scenario: str, step: int, cid: int) -> set[int]:
+    """Citizen ``cid``'s friends in the ties snapshot at ``step``, read straight from Parquet."""
+    run = next((results / "runs").glob(f"{scenario}-*"))
+    t = pq.read_table(run / "snapshots" / f"ties-{step:06d}.parquet")
+    u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
+    return set(v[u == cid].tolist())
 
 
 def test_overview(client: TestClient) -> None:
@@ -131,7 +142,12 @@ number = st.one_of(st.integers(-(2**40), 2**40), text)
     path=st.sampled_from(
         [
             "/api/citizen/{}",
+            "/api/citizen/{}/history.csv",
+            "/api/citizen/{}/changes.csv",
+            "/api/citizen/{}/{}.csv",
             "/api/blacklist",
+            "/api/blacklist.csv",
+            "/api/example",
             "/api/series",
             "/api/compare",
             "/static/{}",
@@ -141,16 +157,24 @@ number = st.one_of(st.integers(-(2**40), 2**40), text)
     cid=number,
     params=st.dictionaries(
         st.sampled_from(
-            ["scenario", "replicate", "step", "page", "size", "sort", "order", "measure"]
+            [
+                *("scenario", "replicate", "step", "page", "size", "sort", "order", "measure"),
+                *("kind", "n", "dissenter", "occupation", "income", "band"),
+            ]
         ),
-        st.one_of(number, st.sampled_from(["social-credit", "no-score", "score", "desc"])),
-        max_size=6,
+        st.one_of(
+            number,
+            st.sampled_from(
+                ["social-credit", "no-score", "score", "desc", "yes", "poor", "random", "35"]
+            ),
+        ),
+        max_size=8,
     ),
 )
 def test_fuzzed_requests_never_get_a_500(
     client: TestClient, path: str, cid: object, params: dict[str, object]
 ) -> None:
-    url = path.format(quote(str(cid), safe="")) if "{}" in path else path
+    url = path.replace("{}", quote(str(cid), safe=""))
     r = client.get(url, params={k: str(v) for k, v in params.items()})
     assert r.status_code in (200, 404, 422), (url, params, r.status_code, r.text[:200])
 
@@ -215,3 +239,227 @@ def test_blacklist_sorted_by_a_column_the_snapshot_lacks_is_a_422(
     client = TestClient(create_app(open_results(tmp_path / "out")))
     r = client.get(f"/api/blacklist?scenario=lean&sort={sort}")
     assert r.status_code == 422 and "sortable here" in r.text
+
+
+# -- a person's story -----------------------------------------------------------------------
+
+
+def test_score_parts_add_up_to_the_score(client: TestClient, results: Path) -> None:
+    snap = snapshot(results, "social-credit", 35)
+    parts = [f"score_{k}" for k in COMPONENTS]
+    # The arithmetic the page explains holds for every scored citizen of the snapshot...
+    scored = snap["score"] >= 350
+    raw = 350 + sum(snap[k] for k in parts) - snap["score_penalty"] - snap["score_spillover"]
+    np.testing.assert_allclose(np.clip(raw, 350, 950)[scored], snap["score"][scored], atol=0.01)
+    # ...and the parts of everyone looked up add up to their score, the 350 base included.
+    listed = np.flatnonzero(snap["blacklisted"] == 1)
+    ids = [*listed.tolist(), *range(0, scored.size, 97), int(np.argmax(snap["score"]))]
+    for cid in ids:
+        c = client.get(f"/api/citizen/{cid}?scenario=social-credit").json()
+        if not c["scored"]:
+            assert snap["score"][cid] == 0 and "not scored yet" in c["unscored"]
+            continue
+        p = c["parts"]
+        assert p["base"] == 350 and p["max"] == 950
+        total = p["base"] + sum(x["points"] for x in p["components"] + p["penalties"]) + p["clamp"]
+        assert total == pytest.approx(p["score"], abs=0.01), cid
+        assert p["score"] == pytest.approx(float(snap["score"][cid]))
+        assert {x["state"]: x["points"] for x in p["components"]} == pytest.approx(
+            {k: float(snap[k][cid]) for k in parts}
+        )
+        assert p["arithmetic"][0].startswith("Every score starts at 350, the lowest score")
+        assert p["arithmetic"][-1].endswith(f"= {float(snap['score'][cid]):.1f}.")
+
+
+def test_history_has_the_thresholds_and_the_listing(client: TestClient, results: Path) -> None:
+    snaps = {s: snapshot(results, "social-credit", s) for s in (11, 23, 35)}
+    cid = int(np.flatnonzero(snaps[35]["blacklisted"] == 1)[0])
+    c = client.get(f"/api/citizen/{cid}?scenario=social-credit").json()
+    assert [h["step"] for h in c["history"]] == [11, 23, 35]
+    for h in c["history"]:
+        for k in ("score", "self_censored", "income", "ties_lost", "ties_cut_by", "expressions"):
+            assert h[k] == pytest.approx(snaps[h["step"]][k][cid].item()), k
+    # Thresholds from the runs' marks: the perks' and the blacklist's.
+    run = next((results / "runs").glob("social-credit-*"))
+    marks = json.loads((run / "run.json").read_text())["metadata"]["marks"]
+    perks = sorted(m["value"] for m in marks if m["kind"] == "perk")
+    assert sorted(m["value"] for m in c["marks"] if m["kind"] == "perk") == perks
+    assert [m["value"] for m in c["marks"] if m["kind"] == "sanction"] == [450]
+    first = min(s for s in (11, 23, 35) if snaps[s]["blacklisted"][cid] == 1)
+    assert c["listed"]["step"] == first
+    assert c["listed"]["month"] == first - int(snaps[first]["listed_months"][cid]) + 1
+    assert c["listed"]["expressions"] == int(snaps[first]["expressions"][cid])
+
+
+def test_narrative_counts_are_the_datas(client: TestClient, results: Path) -> None:
+    ex = client.get("/api/example?scenario=social-credit&kind=listed-dissenter").json()
+    cid = ex["id"]
+    first, last = snapshot(results, "social-credit", 11), snapshot(results, "social-credit", 35)
+    assert last["blacklisted"][cid] == 1 and last["dissenter"][cid] == 1
+    c = client.get(f"/api/citizen/{cid}?scenario=social-credit").json()
+    f0, f1 = (
+        friends_of(results, "social-credit", 11, cid),
+        friends_of(results, "social-credit", 35, cid),
+    )
+    facts, story = c["facts"], " ".join(c["narrative"])
+    assert facts["friends_first"] == len(f0) and facts["friends_lost"] == len(f0 - f1)
+    assert facts["friends_gained"] == len(f1 - f0)
+    assert facts["cut_by_others"] == int(last["ties_lost"][cid]) - int(first["ties_lost"][cid])
+    assert facts["cut_by_them"] == int(last["ties_cut_by"][cid]) - int(first["ties_cut_by"][cid])
+    assert f"Lost {len(f0 - f1)} of {len(f0)} friends between year 1 and year 3" in story
+    assert f"others cut {facts['cut_by_others']} ties with them" in story
+    listed = c["listed"]
+    assert facts["listed_year"] == listed["month"] // 12 + 1
+    assert (
+        f"Listed in year {facts['listed_year']} after posting dissent or news in "
+        f"{facts['expressions_when_listed']} months" in story
+    )
+    assert "this scenario's list has no exit" in story
+    if last["self_censored"][cid]:
+        assert f"Kept silent out of fear in {last['self_censored'][cid]} months" in story
+    assert f"Income went from ${first['income'][cid]:,.0f} to ${last['income'][cid]:,.0f}" in story
+    # Friends lost and gained, each once, and how each tie may have ended.
+    rows = {r["id"]: r for r in c["changes"]["rows"]}
+    assert {i for i, r in rows.items() if r["change"] == "lost"} == f0 - f1
+    assert {i for i, r in rows.items() if r["change"] == "gained"} == f1 - f0
+    for i, r in rows.items():
+        if r["change"] == "lost" and not last["alive"][i]:
+            assert r["how"] == "friend died"
+        elif r["how"].startswith("cut by the friend"):
+            assert int(last["ties_cut_by"][i]) > int(first["ties_cut_by"][i])
+
+
+def test_examples_are_what_they_say(client: TestClient, results: Path) -> None:
+    last = snapshot(results, "social-credit", 35)
+    seen = set()
+    for n in range(3):
+        ex = client.get(f"/api/example?scenario=social-credit&kind=listed-dissenter&n={n}").json()
+        assert last["blacklisted"][ex["id"]] == 1 and last["dissenter"][ex["id"]] == 1
+        seen.add(ex["id"])
+    assert len(seen) == min(3, ex["candidates"])
+    ex = client.get("/api/example?scenario=social-credit&kind=conformer-perks").json()
+    assert last["perks"][ex["id"]] > 0 and last["dissenter"][ex["id"]] == 0
+    ex = client.get("/api/example?scenario=social-credit&kind=dissenter-friend").json()
+    friends = friends_of(results, "social-credit", 35, ex["id"])
+    assert last["dissenter"][ex["id"]] == 0 and any(last["dissenter"][f] for f in friends)
+    ex = client.get("/api/example?scenario=no-score&kind=random&n=123456789").json()
+    assert 0 <= ex["id"] < last["id"].size
+    none = client.get("/api/example?scenario=no-score&kind=listed-dissenter")
+    assert none.status_code == 404
+    assert "nobody in no-score is a dissenter on the blacklist" in none.text
+    assert client.get("/api/example?scenario=social-credit&kind=famous").status_code == 422
+
+
+# -- the blacklist -------------------------------------------------------------------------
+
+
+def test_blacklist_says_why_and_that_there_is_no_exit(client: TestClient, results: Path) -> None:
+    snap = snapshot(results, "social-credit", 35)
+    page = client.get("/api/blacklist?scenario=social-credit&size=100").json()
+    assert page["exits"]["has_exit"] is False and page["exits"]["text"].startswith("No exit")
+    for r in page["rows"]:
+        cid = r["id"]
+        assert (
+            r["dissenter"] == snap["dissenter"][cid] and r["violations"] == snap["violations"][cid]
+        )
+        assert r["stance"] == pytest.approx(float(snap["stance"][cid]))
+        s = float(snap["score"][cid])
+        start = (
+            f"score {s:.0f} under 450"
+            if s < 450
+            else f"fell under 450 {snap['listed_months'][cid]} months ago; now {s:.0f}, no exit"
+        )
+        assert r["reason"].startswith(start), r["reason"]
+        own, friends = float(snap["score_penalty"][cid]), float(snap["score_spillover"][cid])
+        assert ("own posts" in r["reason"]) == (own >= friends and max(own, friends) >= 0.5)
+
+
+@pytest.mark.parametrize(
+    ("query", "keep"),
+    [
+        ("dissenter=yes", lambda s, e: s["dissenter"] == 1),
+        ("dissenter=no", lambda s, e: s["dissenter"] == 0),
+        ("occupation=1", lambda s, e: s["occupation"] == 1),
+        ("income=1", lambda s, e: s["income"] < e[0]),
+        ("income=3", lambda s, e: (s["income"] >= e[1]) & (s["income"] < e[2])),
+        ("band=poor", lambda s, e: s["score"] < 550),
+        ("band=medium", lambda s, e: (s["score"] >= 550) & (s["score"] < 600)),
+        ("dissenter=yes&band=poor", lambda s, e: (s["dissenter"] == 1) & (s["score"] < 550)),
+    ],
+)
+def test_blacklist_filters_and_csv(
+    client: TestClient, results: Path, query: str, keep: Any
+) -> None:
+    snap = snapshot(results, "social-credit", 35)
+    edges = np.quantile(snap["income"][snap["alive"] == 1], [0.2, 0.4, 0.6, 0.8])
+    want = np.flatnonzero((snap["blacklisted"] == 1) & keep(snap, edges))
+    page = client.get(f"/api/blacklist?scenario=social-credit&size=100&{query}").json()
+    assert page["total"] == want.size and page["listed"] == int(snap["blacklisted"].sum())
+    assert sorted(r["id"] for r in page["rows"]) == want.tolist()
+    csv = client.get(f"/api/blacklist.csv?scenario=social-credit&sort=id&{query}")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"]
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith('"id","score","reason","dissenter"')
+    assert [int(x.split(",")[0]) for x in lines[1:]] == want.tolist()
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("band=awful", "band = 'awful': allowed: poor, medium, good, very good, excellent"),
+        ("occupation=99", "occupation must be a code from 0 to 12"),
+        ("income=9", "income"),
+        ("dissenter=maybe", "dissenter"),
+    ],
+)
+def test_blacklist_bad_filters_are_422(client: TestClient, query: str, text: str) -> None:
+    r = client.get(f"/api/blacklist?scenario=social-credit&{query}")
+    assert r.status_code == 422 and text in r.text
+
+
+def test_citizen_tables_download_as_csv(client: TestClient, results: Path) -> None:
+    ex = client.get("/api/example?scenario=social-credit&kind=listed-dissenter").json()
+    c = client.get(f"/api/citizen/{ex['id']}?scenario=social-credit").json()
+    base = f"/api/citizen/{ex['id']}"
+    history = client.get(f"{base}/history.csv?scenario=social-credit").text.strip().splitlines()
+    assert history[0].startswith('"step","alive","score"') and len(history) == 1 + 3
+    assert [int(x.split(",")[0]) for x in history[1:]] == [11, 23, 35]
+    friends = client.get(f"{base}/friends.csv?scenario=social-credit").text.strip().splitlines()
+    assert len(friends) == 1 + c["friends_total"]
+    assert {int(x.split(",")[0]) for x in friends[1:]} == friends_of(
+        results, "social-credit", 35, ex["id"]
+    )
+    changes = client.get(f"{base}/changes.csv?scenario=social-credit").text.strip().splitlines()
+    assert len(changes) == 1 + c["changes"]["lost"] + c["changes"]["gained"]
+    assert client.get(f"{base}/secrets.csv?scenario=social-credit").status_code in (404, 422)
+
+
+# -- one control, one sign -------------------------------------------------------------------
+
+
+def test_effects_are_scenario_minus_the_control(results: Path) -> None:
+    data = open_results(results)
+    cmp = data.compare(35, ["expression_rate", "blacklist_size"])
+    assert cmp["control"] == "no-score" and set(cmp["effects"]) == {"social-credit"}
+    e = cmp["effects"]["social-credit"]["expression_rate"]["mean"]
+    assert e == pytest.approx(
+        cmp["values"]["social-credit"]["expression_rate"]
+        - cmp["values"]["no-score"]["expression_rate"]
+    )
+    flipped = open_results(results, control="social-credit").compare(35, ["expression_rate"])
+    assert flipped["control"] == "social-credit" and set(flipped["effects"]) == {"no-score"}
+    assert flipped["effects"]["no-score"]["expression_rate"]["mean"] == pytest.approx(-e)
+
+
+def test_a_control_that_is_no_scenario_is_an_input_error(results: Path) -> None:
+    from typer.testing import CliRunner
+
+    from scoresim.cli import app
+    from scoresim.core.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        open_results(results, control="x")
+    assert str(err.value) == "--control = 'x': not among the scenarios (social-credit, no-score)"
+    res = CliRunner().invoke(app, ["explore", str(results), "--control", "x"])
+    assert res.exit_code == 2 and "not among the scenarios" in res.stderr

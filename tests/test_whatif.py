@@ -21,8 +21,9 @@ from fastapi.testclient import TestClient
 from scoresim.experiments import compare
 from scoresim.experiments.space import plausible_range
 from scoresim.explore import create_app, open_results
-from scoresim.explore.whatif import AS_IS, KNOBS, SUMMARY_FILE, WHAT_IF, Jobs
+from scoresim.explore.whatif import Jobs
 from scoresim.explore.whatif_api import add_whatif
+from scoresim.explore.whatif_request import AS_IS, KNOBS, SUMMARY_FILE, WHAT_IF
 from scoresim.store import load_results
 
 SMALL = {"preset": "social-credit", "agents": 1000, "years": 2}
@@ -37,7 +38,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def client(root: Path) -> Iterator[tuple[TestClient, Jobs]]:
-    app = create_app(open_results(root))
+    app = create_app(open_results(root), whatif=False)
     jobs = add_whatif(app, root, workers=1, queue=1)
     with TestClient(app) as c:
         yield c, jobs
@@ -153,6 +154,10 @@ def test_the_queue_is_bounded_cancellable_and_never_blocks_lookups(
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda _: c.get("/api/overview").status_code, range(40)))
     assert statuses == [200] * 40
+    deadline = time.monotonic() + 30  # the scheduler starts the first within moments
+    while c.get(f"/api/whatif/{ids[0]}").json()["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     assert c.get(f"/api/whatif/{ids[0]}").json()["status"] == "running"
     # Cancelled, the waiting job never runs and the running one stops and leaves nothing.
     assert c.delete(f"/api/whatif/{ids[1]}").json()["status"] == "cancelled"
@@ -165,8 +170,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture
 def server(root: Path) -> Iterator[str]:
-    app = create_app(open_results(root))
-    add_whatif(app, root)
+    app = create_app(open_results(root))  # with its what-if page, as `scoresim explore` serves
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -192,8 +196,10 @@ def test_from_sliders_to_result_in_chromium(server: str, tmp_path: Path) -> None
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
-        page.goto(f"{server}/whatif")
+        page.goto(f"{server}/")
+        page.click("#tab-whatif")  # the explorer's own tab leads here
         page.wait_for_selector("#knob-private")
+        assert page.url.endswith("/whatif")
         page.select_option("#agents", "5000")
         page.fill("#years", "3")
         page.dispatch_event("#years", "input")

@@ -1,85 +1,42 @@
-"""What the explorer reads: a results directory's runs, measures and per-citizen snapshots.
+"""What the explorer reads: a results directory's entries, measures and per-citizen snapshots.
 
 Everything is read-only. Request parameters never become paths: runs are looked up by
-scenario name and replicate in an index built at start-up, snapshots by step number.
+entry name and replicate in an index built at start-up, snapshots by step number. Every
+effect is an entry minus the one control (``RunSet.baseline``), paired by replicate, its
+interval truncated to the measure's range as RunSet truncates it.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow.parquet as pq
+import pyarrow as pa
 
 from scoresim.analysis.compare import RunSet
+from scoresim.analysis.stats import mean_ci, paired_effect, within
 from scoresim.core.errors import InputError
-from scoresim.explore.cache import load_columns, load_ties, read_row
-from scoresim.results import SNAPSHOT_DIR
+from scoresim.explore import blacklist as lists
+from scoresim.explore import citizen as story
+from scoresim.explore import examples
+from scoresim.explore.cache import load_columns, load_ties
+from scoresim.explore.entries import read_experiment, refuse_study, sweep_runs
+from scoresim.explore.errors import NotFoundError, reading
+from scoresim.explore.runs import RunIndex, index_run
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS
 from scoresim.store import load_results
 
-__all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "band_of"]
+__all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "RunIndex", "open_results"]
 
-#: Columns the blacklist may be sorted by.
-BLACKLIST_SORTS = ("id", "score", "listed_months", "violations", "age")
-MAX_FRIENDS = 200
-_STEP_FILE = re.compile(r"step-(\d{6})\.parquet$")
-_TIES_FILE = re.compile(r"ties-(\d{6})\.parquet$")
+BLACKLIST_SORTS = lists.SORTS
 
 
-class NotFoundError(Exception):
-    """A scenario, replicate, step or citizen that is not in the results."""
-
-
-def _group(states: dict[str, Any], group: str) -> list[str]:
-    """Names of the declared states in ``group``, in declared order."""
-    return [k for k, v in states.items() if v.get("group") == group]
-
-
-def _part_label(state: dict[str, Any]) -> str:
-    """A score part's label: its state's description, without the leading "points ..."."""
-    desc = str(state.get("description", ""))
-    return desc.removeprefix("points from ").removeprefix("points lost to ")
-
-
-def band_of(score: float, bands: list[dict[str, Any]]) -> str | None:
-    """The band a score falls in, from the bands the scoring module declared (as marks)."""
-    below = [b for b in bands if score >= float(b["value"])]
-    return str(max(below, key=lambda b: float(b["value"]))["label"]) if below else None
-
-
-@dataclass
-class RunIndex:
-    """Where one run's snapshots are."""
-
-    run_id: str
-    directory: Path
-    steps: dict[int, Path] = field(default_factory=dict)
-    ties: dict[int, Path] = field(default_factory=dict)
-    citizens: int = 0
-    columns: list[str] = field(default_factory=list)
-
-
-def _index_run(directory: Path) -> RunIndex:
-    snaps = directory / SNAPSHOT_DIR
-    idx = RunIndex(directory.name, directory)
-    if snaps.is_dir():
-        for f in sorted(snaps.iterdir()):
-            if m := _STEP_FILE.search(f.name):
-                idx.steps[int(m.group(1))] = f
-            elif m := _TIES_FILE.search(f.name):
-                idx.ties[int(m.group(1))] = f
-    if idx.steps:
-        meta = pq.read_metadata(idx.steps[max(idx.steps)])
-        idx.citizens = meta.num_rows
-        idx.columns = list(meta.schema.names)
-    return idx
+def _finite(v: float) -> float | None:
+    return None if math.isnan(v) else float(v)
 
 
 class ExplorerData:
@@ -87,30 +44,43 @@ class ExplorerData:
 
     Args:
         root: The results directory.
+        control: The entry every effect is against (None: the default choice).
 
     Raises:
-        InputError: If it holds no complete run.
+        InputError: If it holds no complete run, is a study's directory, or ``control``
+            names no entry.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, control: str | None = None):
         self.root = root
-        self.results: RunSet = load_results(root)
+        exp = read_experiment(root) if root.is_dir() else {}
+        refuse_study(root, exp)
+        self.points: list[dict[str, Any]] = []
+        if exp.get("kind") == "sweep":
+            results, self.points = sweep_runs(root, exp)
+        else:
+            results = load_results(root)
+        self.results: RunSet = results.with_control(control)
         self.runs: dict[str, list[RunIndex]] = {
-            name: [_index_run(d) for d in sr.dirs] for name, sr in self.results.scenarios.items()
+            name: [index_run(d) for d in sr.dirs] for name, sr in self.results.scenarios.items()
         }
         # Replicate number -> position, so a missing replicate cannot shift the others.
         self._position = {
             name: {rep: k for k, rep in enumerate(sr.replicates)}
             for name, sr in self.results.scenarios.items()
         }
-        first = next(iter(self.results.scenarios.values())).runs[0]
-        self.steps = int(first.steps.size)
+        self.steps = int(self.results.first.steps.size)
         self.measures = sorted(self.results.measure_names())
         self._db = duckdb.connect(":memory:")
         self._lock = threading.Lock()  # DuckDB cursors are per thread; creating one is cheap
         self._series_cache: dict[tuple[str, str], dict[str, list[float | None]]] = {}
 
     # -- lookups -----------------------------------------------------------------------
+
+    @property
+    def control(self) -> str:
+        """The entry every effect is against."""
+        return self.results.baseline
 
     def run(self, scenario: str, replicate: int) -> RunIndex:
         """The run of ``scenario`` and ``replicate``."""
@@ -138,23 +108,50 @@ class ExplorerData:
             )
         return chosen, run.steps[chosen]
 
+    def metadata(self, scenario: str) -> dict[str, Any]:
+        """What the runs of ``scenario`` recorded of their modules, measures and marks."""
+        return self.results.scenarios[scenario].runs[0].metadata
+
+    def params(self, scenario: str, module: str) -> dict[str, Any] | None:
+        """The parameters of ``module`` in ``scenario`` (None if it does not run it)."""
+        mod = self.metadata(scenario).get("modules", {}).get(module)
+        return dict(mod.get("params", {})) if isinstance(mod, dict) else None
+
+    def states(self, scenario: str) -> dict[str, dict[str, Any]]:
+        """Every per-citizen state the modules of ``scenario`` declared, by name."""
+        return {
+            k: v
+            for mod in self.metadata(scenario).get("modules", {}).values()
+            for k, v in mod.get("states", {}).items()
+        }
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             return self._db.cursor()
 
-    def _rows(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    def rows(self, sql: str, args: list[Any], what: str) -> list[dict[str, Any]]:
+        """The rows of a query over snapshot files (``what`` names them in errors)."""
         cur = self._cursor()
         try:
-            res = cur.execute(sql, args)
-            cols = [d[0] for d in res.description]
-            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+            with reading(what):
+                res = cur.execute(sql, args)
+                cols = [d[0] for d in res.description]
+                return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+        finally:
+            cur.close()
+
+    def table(self, sql: str, args: list[Any], what: str) -> pa.Table:
+        """A query's answer as an Arrow table (for CSV)."""
+        cur = self._cursor()
+        try:
+            with reading(what):
+                return cur.sql(sql, params=args).to_arrow_table()
         finally:
             cur.close()
 
     def warm(self) -> None:
         """Load the default view's snapshot and ties (what the first lookup would wait for)."""
-        scenario = self.results.baseline
-        scenario = next((n for n in self.runs if n != scenario), scenario)
+        scenario = next((n for n in self.runs if n != self.control), self.control)
         run = self.runs[scenario][0]
         if run.steps:
             load_columns(run.steps[max(run.steps)])
@@ -163,30 +160,44 @@ class ExplorerData:
 
     # -- overview and measures ---------------------------------------------------------
 
+    def _description(self, name: str) -> str:
+        for p in self.points:
+            if p["entry"] == name:
+                values = ", ".join(f"{k} = {v}" for k, v in p["params"].items())
+                return f"design point {p['point']}: {values} ({p['complete']} of {p['runs']} runs)"
+        return self.results.scenarios[name].runs[0].scenario.description
+
     def overview(self) -> dict[str, Any]:
-        """Scenarios, replicates, steps, measures and snapshot steps."""
+        """Entries, control, replicates, steps, measures, snapshot steps and design points."""
         first = next(iter(self.runs.values()))[0]
         return {
+            "kind": self.results.kind,
+            "name": str(self.results.experiment.get("name", "")),
             "scenarios": list(self.runs),
-            "replicates": {n: len(r) for n, r in self.runs.items()},
+            "control": self.control,
+            "baseline": self.control,
+            "replicates": {n: sorted(self._position[n]) for n in self.runs},
             "steps": self.steps,
             "measures": self.measures,
             "snapshot_steps": sorted(first.steps),
             "citizens": first.citizens,
-            "baseline": self.results.baseline,
-            "descriptions": {
-                n: sr.runs[0].scenario.description for n, sr in self.results.scenarios.items()
-            },
+            "descriptions": {n: self._description(n) for n in self.runs},
+            "points": self.points,
             "headline": self.results.headline(),
             "occupations": list(OCCUPATIONS),
             "barred_occupations": list(BARRABLE_OCCUPATIONS),
             "measure_info": {m: self.results.measure_info(m) for m in self.measures},
+            "example_kinds": examples.KINDS,
         }
 
-    def series(self, measure: str) -> dict[str, dict[str, list[float | None]]]:
-        """Per scenario: mean and 95% interval of ``measure`` at each step."""
+    def _known(self, measure: str) -> None:
         if measure not in self.measures:
             raise NotFoundError(f"no measure {measure!r}")
+
+    def series(self, measure: str) -> dict[str, dict[str, list[float | None]]]:
+        """Per entry: mean and 95% interval (within the measure's range) at each step."""
+        self._known(measure)
+        low, high = self.results.value_range(measure)
         out = {}
         for name, sr in self.results.scenarios.items():
             key = (name, measure)
@@ -194,15 +205,16 @@ class ExplorerData:
                 _, mean, lo, hi = sr.series(measure)
                 if len(sr.runs) < 2:  # one run: no interval
                     lo = hi = np.full(mean.size, np.nan)
+                lo, hi = np.maximum(lo, low), np.minimum(hi, high)  # NaN stays NaN
                 self._series_cache[key] = {
-                    k: [None if math.isnan(v) else float(v) for v in arr[: self.steps]]
+                    k: [_finite(v) for v in arr[: self.steps]]
                     for k, arr in (("mean", mean), ("ci_low", lo), ("ci_high", hi))
                 }
             out[name] = self._series_cache[key]
         return out
 
     def at_step(self, step: int, measures: list[str]) -> dict[str, dict[str, float | None]]:
-        """Per scenario: the mean of each measure at ``step`` over replicates."""
+        """Per entry: the mean of each measure at ``step`` over replicates."""
         if not 0 <= step < self.steps:
             raise NotFoundError(f"step {step} is outside 0 to {self.steps - 1}")
         return {
@@ -210,105 +222,50 @@ class ExplorerData:
             for name in self.runs
         }
 
-    # -- citizens ----------------------------------------------------------------------
+    def _values(self, name: str, measure: str, step: int) -> dict[int, float]:
+        """Each replicate's value of ``measure`` at ``step`` (NaN where not reported)."""
+        sr = self.results.scenarios[name]
+        out = {}
+        for rep, run in zip(sr.replicates, sr.runs, strict=True):
+            col = run.measures.get(measure)
+            out[rep] = float(col[step]) if col is not None and step < col.size else math.nan
+        return out
+
+    def compare(self, step: int, measures: list[str]) -> dict[str, Any]:
+        """Levels of ``measures`` per entry at ``step``, and effects against the control.
+
+        Each effect is entry minus control, paired by replicate (those both have), with its
+        95% interval truncated to the range a difference of the measure can take.
+        """
+        values = self.at_step(step, measures)
+        levels: dict[str, dict[str, dict[str, float | int | None]]] = {}
+        effects: dict[str, dict[str, dict[str, float | int | None]]] = {}
+        for m in (m for m in measures if m in self.measures):
+            low, high = self.results.value_range(m)
+            base = self._values(self.control, m, step)
+            for name in self.runs:
+                mine = self._values(name, m, step)
+                iv = within(mean_ci(list(mine.values())), low, high)
+                levels.setdefault(name, {})[m] = iv.as_dict()
+                if name == self.control:
+                    continue
+                reps = sorted(set(base) & set(mine))
+                diff = paired_effect([base[r] for r in reps], [mine[r] for r in reps])
+                effects.setdefault(name, {})[m] = within(diff, low - high, high - low).as_dict()
+        return {
+            "step": step,
+            "control": self.control,
+            "measures": measures,
+            "values": values,
+            "levels": levels,
+            "effects": effects,
+        }
+
+    # -- citizens, the blacklist, examples ------------------------------------------------
 
     def citizen(self, scenario: str, replicate: int, cid: int, step: int | None) -> dict[str, Any]:
-        """Everything the lookup shows about citizen ``cid``."""
-        run = self.run(scenario, replicate)
-        step, snap = self.snapshot(run, step)
-        cols = load_columns(snap)
-        if not 0 <= cid < len(cols["id"]):
-            raise NotFoundError(
-                f"no citizen {cid} at step {step} of this run (ids 0 to {len(cols['id']) - 1})"
-            )
-        me = {k: v[cid].item() for k, v in cols.items()}
-        scored = "score" in me
-        out: dict[str, Any] = {
-            "id": cid,
-            "step": step,
-            "scenario": scenario,
-            "replicate": replicate,
-            "attributes": me,
-            "scored": scored,
-        }
-        if scored:
-            meta = self.results.scenarios[scenario].runs[0]
-            marks = [k for k in meta.metadata.get("marks", []) if k["on"] == "score"]
-            out["band"] = band_of(float(me["score"]), [k for k in marks if k["kind"] == "band"])
-            # The score's parts as the scoring module groups and describes its states.
-            states = {
-                k: v
-                for mod in meta.metadata.get("modules", {}).values()
-                for k, v in mod.get("states", {}).items()
-            }
-            out["components"] = {
-                _part_label(states[k]): me.get(k) for k in _group(states, "score component")
-            }
-            out["penalties"] = {
-                _part_label(states[k]): -float(me.get(k, 0.0))
-                for k in _group(states, "score penalty")
-            }
-            bits = int(me.get("perks", 0) or 0)
-            perks = sorted((k for k in marks if k["kind"] == "perk"), key=lambda k: k["value"])
-            out["perks"] = [
-                {"threshold": p["value"], "perk": p["label"], "held": bool(bits >> k & 1)}
-                for k, p in enumerate(perks)
-            ]
-            out["sanctions"] = {
-                "blacklisted": bool(me.get("blacklisted", 0)),
-                "months_listed": me.get("listed_months", 0),
-                "reach": me.get("reach", 1.0),
-                "barred_from_listed_occupations": bool(me.get("barred", 0)),
-            }
-        out["history"] = self._history(run, cid)
-        found = self._ties_file(run, step)
-        if found is None:
-            out.update(
-                friends=[], friends_total=0, ties_step=None, ego={"nodes": [cid], "ties": []}
-            )
-            return out
-        out["ties_step"], ties = found
-        indptr, nbrs = load_ties(ties)
-        friends = nbrs[indptr[cid] : indptr[cid + 1]] if cid + 1 < indptr.size else nbrs[:0]
-        friends = friends[friends < len(cols["id"])]
-        out["friends_total"] = int(friends.size)
-        out["friends"] = self._friend_rows(cols, friends)
-        shown = np.array([f["id"] for f in out["friends"]], dtype=np.int64)
-        out["ego"] = _ego(indptr, nbrs, cid, shown)
-        return out
-
-    def _friend_rows(self, cols: dict[str, Any], friends: Any) -> list[dict[str, Any]]:
-        keys = ["id"] + [
-            c for c in ("score", "drag", "dissenter", "blacklisted", "alive") if c in cols
-        ]
-        rows = [{k: cols[k][f].item() for k in keys} for f in friends.tolist()]
-        if "drag" in keys:  # who drags the score down comes first
-            rows.sort(key=lambda r: (-r["drag"], r["id"]))
-        return rows[:MAX_FRIENDS]
-
-    def _history(self, run: RunIndex, cid: int) -> list[dict[str, Any]]:
-        cols = [
-            c
-            for c in ("score", "violations", "perk_value", "blacklisted", "ties_lost")
-            if c in run.columns
-        ]
-        if not cols:
-            return []
-        out = []
-        for s, path in sorted(run.steps.items()):
-            row = read_row(path, cid, cols)  # reads one row group of one file
-            if row is not None:
-                out.append({"step": s, **row})
-        return out
-
-    def _ties_file(self, run: RunIndex, step: int) -> tuple[int, Path] | None:
-        earlier = [s for s in run.ties if s <= step]
-        if not run.ties:
-            return None
-        s = max(earlier) if earlier else min(run.ties)
-        return s, run.ties[s]
-
-    # -- the blacklist -----------------------------------------------------------------
+        """Everything the citizen page shows of citizen ``cid``: their story."""
+        return story.citizen(self, scenario, replicate, cid, step)
 
     def blacklist(
         self,
@@ -319,66 +276,46 @@ class ExplorerData:
         size: int,
         sort: str,
         descending: bool,
+        filters: lists.Filters | None = None,
     ) -> dict[str, Any]:
-        """One page of the public blacklist, sorted."""
-        if sort not in BLACKLIST_SORTS:
-            raise ValueError(f"sort must be one of {', '.join(BLACKLIST_SORTS)}")
-        run = self.run(scenario, replicate)
-        step, snap = self.snapshot(run, step)
-        if "blacklisted" not in run.columns:
-            return {
-                "step": step,
-                "total": 0,
-                "page": page,
-                "size": size,
-                "rows": [],
-                "note": f"{scenario} has no blacklist",
-            }
-        if sort not in run.columns:
-            raise ValueError(
-                f"sort = {sort!r}: this run's snapshots have no such column; sortable here: "
-                f"{', '.join(c for c in BLACKLIST_SORTS if c in run.columns)}"
-            )
-        cols = ["id"] + [
-            c
-            for c in ("score", "listed_months", "violations", "age", "occupation")
-            if c in run.columns
-        ]
-        order = f'"{sort}" {"DESC" if descending else "ASC"}, id ASC'
-        src = f"read_parquet('{_q(snap)}')"
-        total = self._rows(f"SELECT count(*) AS n FROM {src} WHERE blacklisted = 1", [])[0]["n"]
-        rows = self._rows(
-            f"SELECT {', '.join(cols)} FROM {src} WHERE blacklisted = 1 ORDER BY {order} "
-            "LIMIT ? OFFSET ?",
-            [size, (page - 1) * size],
-        )
-        return {"step": step, "total": total, "page": page, "size": size, "rows": rows}
+        """One page of the public blacklist, filtered and sorted, with why each is listed."""
+        query = lists.Query(sort, descending, filters or lists.Filters())
+        return lists.page(self, scenario, replicate, step, query, page, size)
+
+    def blacklist_table(
+        self,
+        scenario: str,
+        replicate: int,
+        step: int | None,
+        sort: str,
+        descending: bool,
+        filters: lists.Filters | None = None,
+    ) -> pa.Table:
+        """Every listed citizen who passes the filters, sorted, for download."""
+        query = lists.Query(sort, descending, filters or lists.Filters())
+        return lists.table(self, scenario, replicate, step, query)
+
+    def example(self, scenario: str, replicate: int, kind: str, n: int) -> dict[str, Any]:
+        """The ``n``-th citizen of an example kind (e.g. a listed dissenter)."""
+        return examples.pick(self, scenario, replicate, kind, n)
 
 
-def _ego(indptr: Any, nbrs: Any, cid: int, friends: Any) -> dict[str, Any]:
-    """The citizen, the shown friends and every tie among them."""
-    members = np.union1d(friends, [cid])
-    ties = []
-    for u in members.tolist():
-        if u + 1 >= indptr.size:
-            continue
-        row = nbrs[indptr[u] : indptr[u + 1]]
-        for v in row[(row > u) & np.isin(row, members)].tolist():
-            ties.append([u, v])
-    return {"nodes": members.tolist(), "ties": ties}
+def open_results(root: Path, control: str | None = None) -> ExplorerData:
+    """Index a results directory for the explorer, effects against ``control``.
 
-
-def _q(path: Path) -> str:
-    """A path from the index (never from a request), quoted for a SQL string literal."""
-    return str(path).replace("'", "''")
-
-
-def open_results(root: Path) -> ExplorerData:
-    """Index a results directory for the explorer.
+    Args:
+        root: A results directory (of run, compare or sweep) or a single run's directory.
+        control: The scenario (or sweep entry) every effect is against; None: the default
+            (the experiment's, else no-score when present, else the first).
 
     Raises:
-        InputError: Not a results directory, or no complete run in it.
+        InputError: Not a results directory, no complete run in it, a calibration's or
+            robustness study's directory, an unreadable file, or ``control`` naming no
+            scenario.
     """
     if not root.is_dir():
         raise InputError(f"{root}: no such results directory")
-    return ExplorerData(root)
+    try:
+        return ExplorerData(root, control)
+    except (OSError, pa.ArrowException, duckdb.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{root}: a results file is unreadable: {exc}") from None

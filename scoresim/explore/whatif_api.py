@@ -12,7 +12,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
 from scoresim.core.errors import InputError
-from scoresim.explore.whatif import (
+from scoresim.explore.whatif import Jobs, QueueFullError
+from scoresim.explore.whatif_request import (
     AGENTS,
     KNOBS,
     PRESETS,
@@ -20,8 +21,6 @@ from scoresim.explore.whatif import (
     SUMMARY_FILE,
     YEARS,
     JobRequest,
-    Jobs,
-    QueueFullError,
 )
 from scoresim.explore.whatif_result import citizen_in_both, summary
 from scoresim.scenario import load_scenario

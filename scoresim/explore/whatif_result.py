@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from scoresim.core.version import code_version
 from scoresim.experiments.compare import compare
 from scoresim.experiments.executors import InProcessExecutor
-from scoresim.explore.whatif import AS_IS, REPLICATES, SUMMARY_FILE, WHAT_IF, JobRequest
+from scoresim.explore.whatif_request import AS_IS, REPLICATES, SUMMARY_FILE, WHAT_IF, JobRequest
 from scoresim.results import SNAPSHOT_DIR, atomic_write
 from scoresim.scenario import load_scenario
 from scoresim.store import load_results
