@@ -26,3 +26,12 @@ def test_readme_states_the_two_commands_and_scope() -> None:
     text = README.read_text()
     assert "make demo" in text and "make test" in text
     assert "never ingests records of real people" in text
+
+
+def test_readme_shows_the_explorer_with_a_small_committed_screenshot() -> None:
+    text = README.read_text()
+    found = re.search(r"!\[[^\]]*\]\((docs/img/[^)]+)\)", text)
+    assert found is not None
+    image = README.parent / found.group(1)
+    assert image.is_file() and image.stat().st_size < 150_000
+    assert "/whatif" in text and "what if" in text.lower()
