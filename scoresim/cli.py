@@ -118,6 +118,18 @@ def _overrides(
     return out
 
 
+def _whole_years(years: int | None, steps: int | None) -> int | None:
+    """Years from --years or --steps, for studies whose runs last whole years."""
+    months = _length(years, steps)
+    if months is None:
+        return None
+    if months % 12:
+        raise InputError(
+            f"--steps = {months}: this study's runs last whole years; give a multiple of 12"
+        )
+    return months // 12
+
+
 def _fmt(value: float | None) -> str:
     """A measure for people: thousands separators, four significant digits, no exponent."""
     if value is None or math.isnan(value):
@@ -583,6 +595,7 @@ def calibrate_cmd(
     ),
     agents: Agents = None,
     years: Years = None,
+    steps: Steps = None,
     points: Annotated[
         int | None, typer.Option("--points", help="Parameter points per wave.", min=4)
     ] = None,
@@ -601,8 +614,9 @@ def calibrate_cmd(
     """
     from scoresim.calibration.history import calibrate
 
-    changes = {"agents": agents, "years": years, "points": points, "waves": waves}
     try:
+        whole = _whole_years(years, steps)
+        changes = {"agents": agents, "years": whole, "points": points, "waves": waves}
         with _batch("calibrate", executor, workers, cluster, as_json) as (ex, bar):
             result = calibrate(
                 library, out, ex, resume=resume, progress=bar, stage=bar.describe, changes=changes
@@ -664,6 +678,7 @@ def robustness_cmd(
     ] = None,
     agents: Agents = None,
     years: Years = None,
+    steps: Steps = None,
     seed: Seed = None,
     workers: Workers = None,
     executor: ExecutorKind = "pool",
@@ -689,7 +704,7 @@ def robustness_cmd(
                 points=points,
                 replicates=replicates,
                 agents=agents,
-                years=years,
+                years=_whole_years(years, steps),
                 seed=seed,
                 resume=resume,
                 progress=bar,

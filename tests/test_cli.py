@@ -316,3 +316,10 @@ def test_a_bad_edge_list_in_a_run_is_one_line_and_exit_2(
     assert expected in res.stderr.replace("\n", " ")
     assert "Traceback" not in res.output and "run failed" not in res.stderr
     assert "edgelist.py" not in res.stderr  # no code location for a bad input
+
+
+@pytest.mark.parametrize("command", ["calibrate", "robustness"])
+def test_studies_take_steps_in_whole_years(tmp_path: Path, command: str) -> None:
+    res = runner.invoke(app, [command, "--steps", "30", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "--steps = 30" in res.output and "multiple of 12" in res.output
+    assert not (tmp_path / "o").exists()

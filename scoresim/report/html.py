@@ -43,8 +43,9 @@ FIGURES: tuple[tuple[str, Callable[[RunSet], Figure], str], ...] = (
     (
         "ego_network",
         plots.ego_network,
-        "One dissenter's circle of friends at the start and at the end. Red dashed: ties cut "
-        "since; green: ties formed since.",
+        "One dissenter's circle of friends at the start and at the end (one still alive, "
+        "where the runs recorded one). Red dashed: ties gone since, cut for the score, "
+        "faded or ended by a death; green: ties formed since.",
     ),
     (
         "score_distribution",

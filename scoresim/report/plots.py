@@ -177,9 +177,10 @@ def degree(data: Data) -> Figure:
 def blacklist(data: Data) -> Figure:
     """Citizens on the public blacklist over time."""
     d = _data(data)
+    if not any(s.has("blacklist_size") for s in d.scenarios.values()):
+        raise InputError("No scenario here has a blacklist, so there is no list to draw.")
     fig, ax = plt.subplots(figsize=(7.5, 4))
-    if not _band(ax, d, "blacklist_size"):
-        ax.text(0.5, 0.5, "no scenario here has a blacklist", ha="center", transform=ax.transAxes)
+    _band(ax, d, "blacklist_size")
     _measure_axis(ax, d, "blacklist_size")
     return _finish(
         fig,
@@ -388,13 +389,15 @@ def ego_network(data: Data, scenario: str | None = None, ego: int | None = None)
         u, v = ties["u"][m], ties["v"][m]
         return set(v[u == e].tolist()) | set(u[v == e].tolist())
 
-    if ego is None:  # the ego who lost the most friends makes the clearest picture
-        ego = int(
-            max(
-                np.unique(nodes["ego"]).tolist(),
-                key=lambda e: len(friends(e, first) - friends(e, last)),
-            )
-        )
+    def alive_at_end(e: int) -> bool:
+        me = (nodes["ego"] == e) & (nodes["step"] == last) & (nodes["node"] == e)
+        return bool(me.any() and nodes["alive"][me].all())
+
+    if ego is None:  # who lost the most friends makes the clearest picture, if still alive:
+        egos = np.unique(nodes["ego"]).tolist()  # the dead lose every friend at once
+        living = [e for e in egos if alive_at_end(e)] or egos
+        ego = int(max(living, key=lambda e: len(friends(e, first) - friends(e, last))))
+    died = not alive_at_end(ego)
     before, after = friends(ego, first), friends(ego, last)
     kept, cut, new = sorted(before & after), sorted(before - after), sorted(after - before)
     pos = _ring([kept, cut, new])
@@ -418,7 +421,13 @@ def ego_network(data: Data, scenario: str | None = None, ego: int | None = None)
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.2))
     panels = (
         (axes[0], first, before, "at the start", {n: "cut" for n in cut}),
-        (axes[1], last, after, f"after {last / 12:.0f} years", {n: "new" for n in new}),
+        (
+            axes[1],
+            last,
+            after,
+            f"after {last / 12:.0f} years" + (" (they died before the end)" if died else ""),
+            {n: "new" for n in new},
+        ),
     )
     for ax, step, mine, title, marks in panels:
         for u, v in shown_ties(step, mine):  # friends' ties to each other, faint
@@ -452,7 +461,14 @@ def ego_network(data: Data, scenario: str | None = None, ego: int | None = None)
         ax.set_aspect("equal")
         ax.axis("off")
     handles = [
-        Line2D([], [], color="#d1495b", ls="--", lw=1.8, label=f"cut later ({len(cut)})"),
+        Line2D(
+            [],
+            [],
+            color="#d1495b",
+            ls="--",
+            lw=1.8,
+            label=f"gone later: cut, faded or died ({len(cut)})",
+        ),
         Line2D([], [], color="#2e933c", lw=1.8, label=f"new since ({len(new)})"),
         Line2D([], [], color="#9a9a9a", lw=1.0, label=f"kept ({len(kept)})"),
         Line2D(
