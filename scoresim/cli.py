@@ -599,7 +599,9 @@ def calibrate_cmd(
     points: Annotated[
         int | None, typer.Option("--points", help="Parameter points per wave.", min=4)
     ] = None,
-    waves: Annotated[int | None, typer.Option("--waves", help="Waves of history matching.")] = None,
+    waves: Annotated[
+        int | None, typer.Option("--waves", help="Waves of history matching.", min=1)
+    ] = None,
     workers: Workers = None,
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,

@@ -246,3 +246,28 @@ def test_report_on_a_calibration_directory_shows_the_calibration(calibrated: Cal
     assert done.exit_code == 0, done.output
     page = (root / "cal.html").read_text(encoding="utf-8")
     assert "<table id='posterior'>" in page and "data-figure='predictive'" in page
+
+
+def test_targets_the_runs_cannot_answer_are_refused_before_any_run(tmp_path: Path) -> None:
+    library = tmp_path / "t.toml"
+    text = LIBRARY.format(value=0.6).replace(
+        'measure = "enrolled_share"', 'measure = "enrolled_share"\nmonth = 40'
+    )
+    text = text.replace(
+        'kind = "ratio_to_control"', 'kind = "ratio_to_control"\nscenario = "social-credt"'
+    )
+    library.write_text(text, "utf-8")
+    res = runner.invoke(app, ["calibrate", str(library), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "target chill: scenario 'social-credt'" in res.output
+    assert "target adoption: month 40 is outside runs of 36 months" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_month_beyond_the_run_is_no_answer() -> None:
+    from scoresim.calibration import value_at
+
+    series = np.arange(12.0)
+    assert value_at(series, 11, 1, False) == 11.0 and value_at(series, -12, 1, False) == 0.0
+    assert math.isnan(value_at(series, 23, 1, False))  # not month 11 by wrapping around
+    assert math.isnan(value_at(series, -13, 1, False))

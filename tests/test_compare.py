@@ -133,3 +133,21 @@ def test_intervals_stay_within_what_a_measure_can_be(tmp_path: Path) -> None:
         for m, v in measures.items():
             low, high = cmp.value_range(m)
             assert math.isnan(v.ci_low) or low <= v.ci_low <= v.ci_high <= high, (name, m)
+
+
+def test_effects_pair_replicates_by_number_when_one_is_missing(tmp_path: Path) -> None:
+    from scoresim.analysis.compare import RunSet, ScenarioRuns
+
+    cmp = compare(["social-credit", "no-score"], SMALL, replicates=3, out=tmp_path)
+    sc, ns = cmp.scenarios["social-credit"], cmp.scenarios["no-score"]
+    # The control lost replicate 0 (a failed run): pairs are replicates 1 and 2 only.
+    short = RunSet(
+        {
+            "social-credit": sc,
+            "no-score": ScenarioRuns("no-score", ns.runs[1:], ns.dirs[1:], ns.replicates[1:]),
+        }
+    )
+    eff = short.effects(["expression_rate"])["social-credit"]["expression_rate"]
+    a = np.array(sc.finals("expression_rate")[1:])
+    b = np.array(ns.finals("expression_rate")[1:])
+    assert eff.n == 2 and eff.mean == pytest.approx(float((a - b).mean()))

@@ -220,3 +220,45 @@ def test_from_sliders_to_result_in_chromium(server: str, tmp_path: Path) -> None
         other.wait_for_selector("#effects tbody tr", timeout=30_000)
         assert other.inner_text("#effects") == text
         browser.close()
+
+
+def test_a_preset_that_fixes_a_knob_outside_its_range_holds_it(
+    client: tuple[TestClient, Jobs],
+) -> None:
+    c, _ = client
+    knobs = c.get("/api/whatif/knobs", params={"preset": "social-credit-no-network"}).json()
+    spill = next(k for k in knobs["knobs"] if k["name"] == "spillover")
+    assert spill["value"] == 0 and spill["held"] is True  # no-network: none, not a slider
+    plain = c.get("/api/whatif/knobs").json()["knobs"]
+    assert not any(k.get("held") for k in plain)
+
+
+def test_deeply_nested_and_damaged_answers_are_clear(
+    client: tuple[TestClient, Jobs], root: Path
+) -> None:
+    c, jobs = client
+    res = c.post("/api/whatif", content=b"[" * 2000 + b"]" * 2000)
+    assert res.status_code == 422 and "nested" in res.json()["detail"]
+    job = jobs.directory("00000000000000aa")
+    job.mkdir(parents=True)
+    (job / SUMMARY_FILE).write_text("{not json", encoding="utf-8")
+    res = c.get("/api/whatif/00000000000000aa")
+    assert res.status_code == 422 and "damaged" in res.json()["detail"]
+    assert str(root) not in res.text
+
+
+@pytest.mark.slow
+def test_a_whatif_left_half_done_by_a_killed_worker_runs_again(
+    client: tuple[TestClient, Jobs],
+) -> None:
+    from scoresim.explore.whatif_request import JobRequest
+
+    c, jobs = client
+    body = {**SMALL, "knobs": {"violation_penalty": 5.0}}
+    stale = jobs.directory(JobRequest.parse(body).job_id())
+    stale.mkdir(parents=True)  # as a worker killed mid-run leaves it
+    (stale / "experiment.json").write_text('{"kind": "compare", "name": "old"}', "utf-8")
+    (stale / "error.txt").write_text("Killed", encoding="utf-8")
+    state = _wait(c, c.post("/api/whatif", json=body).json()["id"])
+    assert state["status"] == "done", state
+    assert not (stale / "error.txt").exists()

@@ -57,6 +57,14 @@ class ScenarioRuns:
         col = self.runs[0].measures.get(measure)
         return col is not None and bool(np.isfinite(col).any())
 
+    def numbers(self) -> list[int]:
+        """The runs' replicate numbers (their positions, where none were given)."""
+        return (
+            self.replicates
+            if len(self.replicates) == len(self.runs)
+            else list(range(len(self.runs)))
+        )
+
     def finals(self, measure: str) -> list[float]:
         """Final value per replicate (NaN where absent)."""
         return [r.final().get(measure, math.nan) for r in self.runs]
@@ -230,18 +238,26 @@ class RunSet:
         chosen = list(self.measure_names() if measures is None else measures)
         base = self.scenarios[self.baseline]
         spans = {m: self.value_range(m) for m in chosen}
-        return {
-            n: {
-                m: within(
-                    paired_effect(base.finals(m), s.finals(m), level),
-                    spans[m][0] - spans[m][1],
-                    spans[m][1] - spans[m][0],
+        out: dict[str, dict[str, Interval]] = {}
+        for n, s in self.scenarios.items():
+            if n == self.baseline:
+                continue
+            # Paired by replicate number (the seed), not by position: a replicate that one
+            # scenario lacks (a failed run) drops out of the pairs instead of shifting them.
+            mine, theirs = base.numbers(), s.numbers()
+            common = sorted(set(mine) & set(theirs))
+            ib = [mine.index(r) for r in common]
+            js = [theirs.index(r) for r in common]
+            out[n] = {}
+            for m in chosen:
+                a, b = base.finals(m), s.finals(m)
+                low, high = spans[m]
+                out[n][m] = within(
+                    paired_effect([a[i] for i in ib], [b[j] for j in js], level),
+                    low - high,
+                    high - low,
                 )
-                for m in chosen
-            }
-            for n, s in self.scenarios.items()
-            if n != self.baseline
-        }
+        return out
 
     def value_range(self, measure: str) -> tuple[float, float]:
         """The range a measure's values cannot leave: declared, or from its kind.

@@ -36,13 +36,14 @@ from numpy.typing import NDArray
 from scoresim.calibration.emulator import Emulator, fit_emulator, implausibility
 from scoresim.calibration.plan import CalibrationPlan
 from scoresim.calibration.targets import Target, TargetLibrary, load_targets, target_value
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, ScenarioError
 from scoresim.experiments.batch import BatchProgress, write_experiment
 from scoresim.experiments.executors import Executor
 from scoresim.experiments.points import point_specs, run_points
 from scoresim.experiments.space import Range, plausible_range
 from scoresim.experiments.spec import RunSpec, derive_seed
 from scoresim.results import RunResult, atomic_write
+from scoresim.scenario import load_scenario
 from scoresim.store import put_table
 
 __all__ = ["CALIBRATION_FILE", "calibrate"]
@@ -77,7 +78,10 @@ def _setup(path: Path | None, changes: dict[str, Any]) -> _Setup:
         )
     try:
         plan = CalibrationPlan.model_validate(
-            {**library.calibration.model_dump(), **{k: v for k, v in changes.items() if v}}
+            {
+                **library.calibration.model_dump(),
+                **{k: v for k, v in changes.items() if v is not None},
+            }
         )
     except ValueError as exc:
         raise InputError(f"calibration: {exc}") from None
@@ -88,7 +92,32 @@ def _setup(path: Path | None, changes: dict[str, Any]) -> _Setup:
     held = [t for t in library.target if t.name not in names]
     prior = {k: plausible_range(k, plan.ranges.get(k)) for k in plan.parameters}
     fixed = {"society.agents": plan.agents, "steps": 12 * plan.years, **plan.fixed}
+    _check_targets(fitted + held, fixed)
     return _Setup(library, plan, fitted, held, prior, fixed)
+
+
+def _check_targets(targets: list[Target], fixed: dict[str, Any]) -> None:
+    """Refuse a target the runs cannot answer, before any run: one line per problem.
+
+    A target whose scenario does not load, or whose months the runs do not reach.
+    """
+    problems = []
+    months = int(fixed["steps"])
+    for t in targets:
+        for name in _scenarios([t]):
+            try:
+                load_scenario(name)
+            except ScenarioError as exc:
+                problems.append(f"target {t.name}: scenario {name!r}: {exc}")
+        asked = [t.month] + ([t.from_month] if t.kind == "growth" else [])
+        for month in asked:
+            if not -months <= month < months:
+                problems.append(
+                    f"target {t.name}: month {month} is outside runs of {months} months "
+                    "(raise years, or change the target's month)"
+                )
+    if problems:
+        raise InputError("\n".join(problems))
 
 
 def _scenarios(targets: list[Target]) -> list[str]:

@@ -141,8 +141,14 @@ class TargetCheck:
 
 
 def value_at(series: NDArray[np.float64], month: int, window: int, total: bool) -> float:
-    """The mean (or sum) of the ``window`` months ending at ``month``, NaN months skipped."""
-    end = month % series.size + 1 if series.size else 0
+    """The mean (or sum) of the ``window`` months ending at ``month``, NaN months skipped.
+
+    A month the series does not reach (``month`` >= its length, or further back than its
+    start) gives NaN: a short run never answers with another month.
+    """
+    if not -series.size <= month < series.size:
+        return math.nan
+    end = month % series.size + 1
     part = series[max(0, end - window) : end]
     part = part[~np.isnan(part)]
     if part.size == 0:
@@ -191,9 +197,10 @@ def check(library: TargetLibrary, runs: RunSet) -> list[TargetCheck]:
             target_value(t, run, theirs[k] if k < len(theirs) else None)
             for k, run in enumerate(mine)
         ]
-        model = mean_ci([v for v in values if not math.isnan(v)] or [math.nan])
-        half = (model.ci_high - model.ci_low) / 2 if not math.isnan(model.ci_low) else 0.0
-        se = half / 1.96
+        finite = np.array([v for v in values if not math.isnan(v)])
+        model = mean_ci(finite if finite.size else [math.nan])
+        # The standard error of the mean over replicates (none with one replicate).
+        se = float(finite.std(ddof=1) / math.sqrt(finite.size)) if finite.size > 1 else 0.0
         met = not math.isnan(model.mean) and abs(model.mean - t.value) <= 2 * math.hypot(
             t.uncertainty, se
         )

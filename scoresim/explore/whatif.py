@@ -122,27 +122,37 @@ class Jobs:
             job = self._jobs.get(job_id)
             if job is None:
                 raise KeyError(job_id)
+            process = job.process if job.status == "running" else None
             if job.status == "queued":
                 self._waiting.remove(job_id)
-            elif job.status == "running" and job.process is not None:
-                job.process.terminate()
-                job.process.join(5)
-                shutil.rmtree(self.directory(job_id), ignore_errors=True)
             if job.status in ("queued", "running"):
-                job.status = "cancelled"
-            return self._state(job)
+                job.status, job.process = "cancelled", None
+            state = self._state(job)
+        # Stopped outside the lock: look-ups and other requests never wait for it.
+        self._stop_process(process, job_id)
+        return state
 
     def close(self) -> None:
         """Stop the scheduler and any running job."""
         self._stop.set()
-        with self._lock:
-            for job in self._jobs.values():
-                if job.status == "running" and job.process is not None:
-                    job.process.terminate()
-                    job.process.join(5)
-                    shutil.rmtree(self.directory(job.id), ignore_errors=True)
-                    job.status = "cancelled"
         self._thread.join(5)
+        with self._lock:
+            running = [(j.process, j.id) for j in self._jobs.values() if j.status == "running"]
+            for job in self._jobs.values():
+                if job.status in ("queued", "running"):
+                    job.status, job.process = "cancelled", None
+            self._waiting.clear()
+        for process, job_id in running:
+            self._stop_process(process, job_id)
+
+    def _stop_process(self, process: Any, job_id: str) -> None:
+        if process is None:
+            return
+        if process.pid is not None:
+            process.terminate()
+            process.join(5)
+        process.close()
+        shutil.rmtree(self.directory(job_id), ignore_errors=True)
 
     def _state(self, job: Job) -> dict[str, Any]:
         done = int(job.months.value) if job.months is not None else 0
@@ -163,29 +173,44 @@ class Jobs:
             with self._lock:
                 for job in self._jobs.values():
                     if job.status == "running" and not job.process.is_alive():
-                        job.process.join()
-                        if (self.directory(job.id) / SUMMARY_FILE).is_file():
-                            job.status = "done"
-                        else:
-                            job.status = "failed"
-                            error = self.directory(job.id) / "error.txt"
-                            job.error = (
-                                error.read_text(encoding="utf-8")[:500]
-                                if error.is_file()
-                                else f"the worker stopped (exit code {job.process.exitcode})"
-                            )
+                        self._reap(job)
                 running = sum(j.status == "running" for j in self._jobs.values())
                 while self._waiting and running < self.workers:
                     job = self._jobs[self._waiting.popleft()]
-                    job.months = self._ctx.Value("q", 0)
-                    job.process = self._ctx.Process(
-                        target=_work,
-                        args=(job.request, str(self.directory(job.id)), job.months),
-                        daemon=True,
-                    )
-                    job.status, job.started = "running", time.time()
-                    job.process.start()
-                    running += 1
+                    if self._start(job):
+                        running += 1
+
+    def _reap(self, job: Job) -> None:
+        """A job whose worker ended: done if its summary is stored, else failed."""
+        job.process.join()
+        code = job.process.exitcode
+        job.process.close()  # its file descriptors, at once
+        job.process = None
+        if (self.directory(job.id) / SUMMARY_FILE).is_file():
+            job.status = "done"
+            return
+        job.status = "failed"
+        error = self.directory(job.id) / "error.txt"
+        try:
+            job.error = error.read_text(encoding="utf-8")[:500]
+        except (OSError, UnicodeDecodeError):
+            job.error = f"the worker stopped (exit code {code})"
+
+    def _start(self, job: Job) -> bool:
+        """Start a job's worker; a job that cannot start fails, the scheduler goes on."""
+        try:
+            job.months = self._ctx.Value("q", 0, lock=False)  # one writer: no lock to orphan
+            process = self._ctx.Process(
+                target=_work,
+                args=(job.request, str(self.directory(job.id)), job.months),
+                daemon=True,
+            )
+            process.start()
+        except OSError as exc:  # e.g. too many open files or processes
+            job.status, job.error = "failed", f"could not start a worker: {exc}"
+            return False
+        job.process, job.status, job.started = process, "running", time.time()
+        return True
 
 
 class QueueFullError(Exception):

@@ -72,6 +72,8 @@ def add_whatif(app: FastAPI, root: Path, workers: int = 1, queue: int = 3) -> Jo
         try:
             parsed = JobRequest.parse(json.loads(body or b"{}"))
             return jobs.submit(parsed)
+        except RecursionError:
+            raise HTTPException(422, "the request is nested too deeply") from None
         except (ValueError, InputError) as exc:  # JSONDecodeError is a ValueError
             raise HTTPException(422, str(exc).splitlines()[0]) from None
         except QueueFullError as exc:
@@ -86,7 +88,12 @@ def add_whatif(app: FastAPI, root: Path, workers: int = 1, queue: int = 3) -> Jo
         except KeyError:
             raise HTTPException(404, f"no what-if {job_id}") from None
         if out["status"] == "done":
-            out["result"] = summary(jobs.directory(job_id))
+            try:
+                out["result"] = summary(jobs.directory(job_id))
+            except FileNotFoundError:  # removed meanwhile (a cancel just after its end)
+                raise HTTPException(404, f"no what-if {job_id}") from None
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from None
         return out
 
     @app.delete("/api/whatif/{job_id}")

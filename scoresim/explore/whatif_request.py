@@ -76,6 +76,7 @@ class Knob:
                 "value": _get(scenario, next(iter(self.on))) == next(iter(self.on.values())),
             }
         rng = plausible_range(self.key)
+        value = _get(scenario, self.key)
         return {
             "name": self.name,
             "label": self.label,
@@ -84,7 +85,10 @@ class Knob:
             "low": rng.low,
             "high": rng.high,
             "integer": rng.integer,
-            "value": _get(scenario, self.key),
+            "value": value,
+            # A value the preset sets outside the range is its policy (the no-network
+            # safeguard's zero spillover): the knob is held there, not moved.
+            "held": not (isinstance(value, int | float) and rng.low <= value <= rng.high),
         }
 
     def settings(self, value: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-import traceback
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ def run_job(request: JobRequest, out: Path, months: Any) -> None:
         done[run_id] = d
         months.value = sum(done.values())
 
+    # A run that failed or was killed before may have left its runs: start afresh.
+    shutil.rmtree(out, ignore_errors=True)
     try:
         as_is, what_if = request.overrides()
         worlds = [load_scenario(request.preset, as_is), load_scenario(request.preset, what_if)]
@@ -54,9 +56,10 @@ def run_job(request: JobRequest, out: Path, months: Any) -> None:
         runs = compare(worlds, replicates=REPLICATES, executor=executor, out=out, control=AS_IS)
         text = json.dumps(_summarise(request, runs, out), indent=2)
         atomic_write(out / SUMMARY_FILE, lambda p: p.write_text(text, encoding="utf-8"))
-    except Exception:  # the app shows the worker's error; the process then ends
+    except Exception as exc:  # the app shows the error's one line; the process then ends
         out.mkdir(parents=True, exist_ok=True)
-        (out / "error.txt").write_text(traceback.format_exc(limit=3), encoding="utf-8")
+        line = str(exc).splitlines()[0] if str(exc) else ""
+        (out / "error.txt").write_text(f"{type(exc).__name__}: {line}", encoding="utf-8")
         raise
 
 

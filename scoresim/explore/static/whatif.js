@@ -64,6 +64,12 @@ async function loadKnobs(preset) {
       input.max = k.high;
       input.step = k.integer ? 1 : "any";  // the preset's own value stays exactly where it is
       input.value = k.value;
+      if (k.held) {  // the preset's policy sets it outside the range: not a knob here
+        input.disabled = true;
+        cell.append(`held at ${num(k.value)} by this policy`);
+        continue;
+      }
+      input.dataset.start = input.value;
       const out = document.createElement("span");
       out.textContent = ` ${num(Number(input.value))} (${num(k.low)} to ${num(k.high)})`;
       input.addEventListener("input", () => {
@@ -78,8 +84,10 @@ function request() {
   const changed = {};
   for (const k of knobs) {
     const input = $(`knob-${k.name}`);
+    if (k.held) continue;
     const value = k.kind === "switch" ? input.checked : Number(input.value);
-    if (value !== k.value) changed[k.name] = value;
+    const start = k.kind === "switch" ? k.value : Number(input.dataset.start);
+    if (value !== start) changed[k.name] = value;
   }
   return {
     preset: $("preset").value,
