@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +17,11 @@ from typing import Any
 
 import duckdb
 import pytest
-import uvicorn
 
 from scoresim.experiments import compare
 from scoresim.experiments.executors import InProcessExecutor
 from scoresim.experiments.sweep import sweep
-from scoresim.explore import create_app, open_results
+from tests.servers import serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -57,26 +53,6 @@ steps = 12
 [parameters]
 "modules.expression.fear" = { values = [0.5, 1.5, 3.0] }
 """
-
-
-def serve(root: Path) -> Iterator[str]:
-    """The explorer over ``root`` on a free port, in a thread, until the generator closes."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(open_results(root)), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "explorer did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from scoresim.experiments import compare
@@ -25,6 +22,7 @@ from scoresim.explore.whatif import Jobs
 from scoresim.explore.whatif_api import add_whatif
 from scoresim.explore.whatif_request import AS_IS, KNOBS, SUMMARY_FILE, WHAT_IF
 from scoresim.store import load_results
+from tests.servers import serve
 
 SMALL = {"preset": "social-credit", "agents": 1000, "years": 2}
 
@@ -170,20 +168,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture
 def server(root: Path) -> Iterator[str]:
-    app = create_app(open_results(root))  # with its what-if page, as `scoresim explore` serves
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "explorer did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    # The explorer with its what-if page, as `scoresim explore` serves it.
+    yield from serve(root)
 
 
 @pytest.mark.slow
