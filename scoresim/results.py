@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.metadata import build_modules, run_metadata
-from scoresim.scenario import Scenario
+from scoresim.scenario import Scenario, read_stored
 
 __all__ = ["RunResult", "atomic_write", "load_run", "read_measures"]
 
@@ -228,7 +228,10 @@ def load_run(run_dir: str | Path) -> RunResult:
     out = Path(run_dir)
     table = pq.read_table(out / MEASURES_FILE)
     meta = table.schema.metadata or {}
-    scenario = Scenario.model_validate_json(meta[b"scoresim.scenario"])
+    try:
+        scenario = read_stored(meta[b"scoresim.scenario"], str(out / MEASURES_FILE))
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     skip = {"step", "year", "month"}
     burn_in: dict[str, NDArray[np.float64]] = {}

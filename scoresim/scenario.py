@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -25,10 +26,13 @@ from scoresim.core.specs import EdgeListNetwork, SocietySpec, StrictModel, Synth
 __all__ = [
     "RecordSpec",
     "Scenario",
+    "STORED",
     "format_errors",
+    "import_plugins",
     "load_scenario",
     "parse_scenario",
     "preset_names",
+    "read_stored",
     "resolve_scenario_path",
 ]
 
@@ -94,8 +98,11 @@ class Scenario(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _import_plugins(cls, data: Any) -> Any:
+    def _import_plugins(cls, data: Any, info: ValidationInfo) -> Any:
         # Plugins register their modules on import, before [modules.*] tables are checked.
+        # A stored scenario (results, checkpoints) is read as data: nothing is imported.
+        if _stored(info):
+            return data
         if isinstance(data, dict) and isinstance(data.get("plugins"), list):
             for name in data["plugins"]:
                 if not isinstance(name, str):
@@ -112,13 +119,16 @@ class Scenario(StrictModel):
 
     @field_validator("modules", mode="before")
     @classmethod
-    def _validate_modules(cls, value: Any) -> Any:
+    def _validate_modules(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, dict):
             return value  # the dict type check reports it
         known = registry.known()
         errors: list[InitErrorDetails] = []
         out: dict[str, dict[str, Any]] = {}
         for name, pars in value.items():
+            if name not in known and _stored(info) and isinstance(pars, dict):
+                out[name] = pars  # a plugin's module, not imported: kept as stored
+                continue
             if name not in known:
                 errors.append(
                     InitErrorDetails(
@@ -289,6 +299,49 @@ def parse_scenario(
         society = scenario.society.model_copy(update={"network": net})
         scenario = scenario.model_copy(update={"society": society})
     return scenario
+
+
+#: Validation context of a scenario read back from results or a checkpoint.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(isinstance(info.context, dict) and info.context.get("stored"))
+
+
+def read_stored(data: str | bytes | dict[str, Any], source: str) -> Scenario:
+    """A scenario read back from results or a checkpoint, as data.
+
+    Nothing is imported: a stored scenario's plugins are code, run only when the scenario
+    is run (:func:`import_plugins`). Their modules' tables are kept as they were stored.
+
+    Raises:
+        ScenarioError: If it does not validate in this version (one line per problem).
+    """
+    try:
+        if isinstance(data, dict):
+            return Scenario.model_validate(data, context=STORED)
+        return Scenario.model_validate_json(data, context=STORED)
+    except ValidationError as exc:
+        raise ScenarioError(
+            f"{source}: the stored scenario does not validate in this version of scoresim: "
+            + format_errors(exc, "stored scenario").replace("\n", "; ")
+        ) from None
+
+
+def import_plugins(scenario: Scenario) -> None:
+    """Import a scenario's plugins (code: do it only for scenarios you trust and run).
+
+    Raises:
+        ScenarioError: If one cannot be imported.
+    """
+    for name in scenario.plugins:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # any import failure is the user's to fix
+            raise ScenarioError(
+                f"cannot import plugin {name!r}: {type(exc).__name__}: {exc}"
+            ) from None
 
 
 def preset_names() -> list[str]:

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scoresim.core import registry
 from scoresim.core.declare import Module
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.version import code_version
 from scoresim.engine.simulation import Simulation
 from scoresim.results import atomic_write
-from scoresim.scenario import Scenario
+from scoresim.scenario import read_stored
 from scoresim.society import Network, People, Society
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
@@ -97,7 +98,17 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
     meta = json.loads(arrays.pop("meta").tobytes())
     if meta.get("format") != FORMAT:
         raise InputError(f"{source}: checkpoint format {meta.get('format')}, expected {FORMAT}")
-    scenario = Scenario.model_validate(meta["scenario"])
+    try:
+        scenario = read_stored(meta["scenario"], str(source))
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+    missing = sorted(set(scenario.modules) - set(registry.known()))
+    if missing:
+        raise InputError(
+            f"{source}: its modules {missing} come from the plugins {scenario.plugins}, which "
+            "are code and are not imported when a checkpoint is read: import them first "
+            "(scoresim.scenario.import_plugins) if you trust them"
+        )
     people = People(
         {k[7:]: v for k, v in arrays.items() if k.startswith("people:")}, fills=meta["fills"]
     )
