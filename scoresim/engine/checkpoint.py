@@ -18,6 +18,7 @@ from scoresim.core import registry
 from scoresim.core.declare import Module
 from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.version import code_version
+from scoresim.engine.checkpoint_check import check_checkpoint
 from scoresim.engine.simulation import Simulation
 from scoresim.results import atomic_write
 from scoresim.scenario import read_stored
@@ -95,13 +96,25 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
         raise InputError(f"{source}: not a readable checkpoint: {exc}") from None
     if "meta" not in arrays:
         raise InputError(f"{source}: not a scoresim checkpoint (no metadata)")
-    meta = json.loads(arrays.pop("meta").tobytes())
-    if meta.get("format") != FORMAT:
-        raise InputError(f"{source}: checkpoint format {meta.get('format')}, expected {FORMAT}")
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes())
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{source}: not a valid checkpoint: its metadata: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise InputError(f"{source}: checkpoint format {found}, expected {FORMAT}")
+    try:
+        check_checkpoint(arrays, meta, str(source))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     try:
         scenario = read_stored(meta["scenario"], str(source))
     except ScenarioError as exc:
         raise InputError(str(exc)) from None
+    if not 0 <= meta["t"] <= scenario.steps:
+        raise InputError(
+            f"{source}: not a valid checkpoint: month {meta['t']} of a {scenario.steps}-month run"
+        )
     missing = sorted(set(scenario.modules) - set(registry.known()))
     if missing:
         raise InputError(
