@@ -144,3 +144,23 @@ def test_a_plugin_that_does_not_import_is_named_in_the_error() -> None:
         parse_scenario({"plugins": ["no_such_plugin_xyz"]})
     assert "cannot import plugin 'no_such_plugin_xyz': ModuleNotFoundError" in str(err.value)
     assert "{" not in str(err.value).split("cannot import", 1)[1]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_toml_nested_600_deep_is_one_line(tmp_path: Path, command: str) -> None:
+    from typer.testing import CliRunner
+
+    from scoresim.cli import app
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 600 + "]" * 600 + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, [command, str(deep), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "nested too deeply" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_score_min_must_be_below_score_max() -> None:
+    with pytest.raises(ScenarioError, match="score_min = 900 must be below score_max = 400"):
+        load_scenario(
+            "social-credit", {"modules.scoring.score_min": 900, "modules.scoring.score_max": 400}
+        )

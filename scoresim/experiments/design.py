@@ -108,6 +108,10 @@ def load_design(path: Path) -> tuple[SweepDesign, Path]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: malformed TOML: nested too deeply") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
     try:
         design = SweepDesign.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
+from pydantic import model_validator
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
@@ -449,6 +450,14 @@ class ScoringParams(Params):
         "whether anyone can look up an enrolled citizen's score",
         why="the articles: anybody can check anyone's score",
     )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoringParams:
+        if self.score_min >= self.score_max:
+            raise ValueError(
+                f"score_min = {self.score_min:g} must be below score_max = {self.score_max:g}"
+            )
+        return self
 
     def constants(self) -> ScoringConstants:
         """The parameters as the score's kernels take them."""
