@@ -228,3 +228,18 @@ def test_a_sweep_report_lists_every_point_and_its_sensitivity(tmp_path: Path) ->
     assert "data-figure='sweep'" in page
     assert "Spearman rank correlations" in page and "data-output='expression_rate'" in page
     assert "social-credit-" not in page.split("<h1>")[1].split("</h1>")[0]  # titled by the sweep
+
+
+@pytest.mark.parametrize("content", [b"{cut", b"\xff\xfe", b"[1, 2]", b"[" * 5000])
+def test_a_damaged_experiment_json_is_one_line(
+    results: Path, tmp_path: Path, content: bytes
+) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    (copy / "experiment.json").write_bytes(content)
+    for args in (["report", str(copy)], ["sensitivity", str(copy)]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2 and "experiment.json" in res.output, (args, res.output)
+        assert res.exception is None or isinstance(res.exception, SystemExit)

@@ -14,13 +14,12 @@ from scoresim.experiments.executors import Executor
 from scoresim.experiments.runner import pending_record
 from scoresim.experiments.spec import RunSpec
 from scoresim.results import MANIFEST_FILE, MEASURES_FILE, atomic_write
-from scoresim.store import DB_FILE, RunRecord, list_runs, run_dir, upsert
+from scoresim.store import DB_FILE, EXPERIMENT_FILE, RunRecord, list_runs, run_dir, upsert
 
 __all__ = ["BatchReport", "BatchProgress", "done_ids", "run_batch"]
 
 #: Told after each run: (finished ok, failed, to run in all).
 BatchProgress = Callable[[int, int, int], None]
-EXPERIMENT_FILE = "experiment.json"
 FLUSH_EVERY_S = 1.0
 
 

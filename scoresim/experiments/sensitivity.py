@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,7 @@ from typing import Any
 import numpy as np
 
 from scoresim.core.errors import InputError
-from scoresim.experiments.batch import EXPERIMENT_FILE
-from scoresim.store import connect
+from scoresim.store import EXPERIMENT_FILE, connect, read_experiment
 
 __all__ = ["final_values", "sensitivity"]
 
@@ -51,10 +49,9 @@ def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
     Raises:
         InputError: Not a sweep directory, or a Sobol/Morris sweep with runs missing.
     """
-    exp_path = root / EXPERIMENT_FILE
-    if not exp_path.is_file():
+    exp = read_experiment(root)
+    if not exp:
         raise InputError(f"{root}: no {EXPERIMENT_FILE}; run `scoresim sweep` into it first")
-    exp = json.loads(exp_path.read_text(encoding="utf-8"))
     if exp.get("kind") != "sweep":
         raise InputError(f"{root}: holds a {exp.get('kind')!r} experiment, not a sweep")
     outputs = outputs or list(exp["outputs"])

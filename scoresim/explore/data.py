@@ -24,11 +24,11 @@ from scoresim.explore import blacklist as lists
 from scoresim.explore import citizen as story
 from scoresim.explore import examples
 from scoresim.explore.cache import load_columns, load_ties
-from scoresim.explore.entries import read_experiment, refuse_study, sweep_runs
+from scoresim.explore.entries import refuse_study, sweep_runs
 from scoresim.explore.errors import NotFoundError, reading
 from scoresim.explore.runs import RunIndex, index_run
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS
-from scoresim.store import load_results
+from scoresim.store import load_results, read_experiment
 
 __all__ = ["BLACKLIST_SORTS", "ExplorerData", "NotFoundError", "RunIndex", "open_results"]
 

@@ -9,7 +9,6 @@ explorer says so and sends the user to the study's report.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from scoresim.core.errors import InputError
 from scoresim.results import load_run
 from scoresim.store import list_runs, run_dir
 
-__all__ = ["STUDIES", "point_labels", "read_experiment", "refuse_study", "sweep_runs"]
+__all__ = ["STUDIES", "point_labels", "refuse_study", "sweep_runs"]
 
 #: Directories whose runs are points of a study, with what the study is.
 STUDIES = {
@@ -27,24 +26,6 @@ STUDIES = {
     "robustness": "a robustness study (the conclusions tested over the assumptions' ranges)",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.,:=+\- ]")
-
-
-def read_experiment(root: Path) -> dict[str, Any]:
-    """``experiment.json`` of a results directory ({} if it has none).
-
-    Raises:
-        InputError: If it is there but unreadable.
-    """
-    path = root / "experiment.json"
-    if not path.is_file():
-        return {}
-    try:
-        exp = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: unreadable ({exc})") from None
-    if not isinstance(exp, dict):
-        raise InputError(f"{path}: not an experiment's description")
-    return exp
 
 
 def refuse_study(root: Path, exp: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,6 @@ class Job:
     process: Any = None
     months: Any = None  # a shared counter the worker advances
     total: int = 0
-    started: float = 0.0
 
 
 def _work(request: JobRequest, out: str, months: Any) -> None:
@@ -209,7 +207,7 @@ class Jobs:
         except OSError as exc:  # e.g. too many open files or processes
             job.status, job.error = "failed", f"could not start a worker: {exc}"
             return False
-        job.process, job.status, job.started = process, "running", time.time()
+        job.process, job.status = process, "running"
         return True
 
 

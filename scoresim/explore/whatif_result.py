@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 from scoresim.core.version import code_version
 from scoresim.experiments.compare import compare
 from scoresim.experiments.executors import InProcessExecutor
+from scoresim.explore.cache import columns_of, read_row
+from scoresim.explore.runs import index_run
 from scoresim.explore.whatif_request import AS_IS, REPLICATES, SUMMARY_FILE, WHAT_IF, JobRequest
 from scoresim.results import SNAPSHOT_DIR, atomic_write
 from scoresim.scenario import load_scenario
@@ -146,15 +148,14 @@ def summary(directory: Path) -> dict[str, Any]:
 
 
 def _story(directory: Path, cid: int) -> list[dict[str, Any]]:
-    """One citizen's yearly states in one run."""
+    """One citizen's yearly states in one run (one row group read per snapshot)."""
     rows = []
-    for f in sorted((directory / SNAPSHOT_DIR).glob("step-*.parquet")):
-        table = pq.read_table(f)
-        if not 0 <= cid < table.num_rows:
+    for step, path in sorted(index_run(directory).steps.items()):
+        names = [c for c in STORY if c in columns_of(path)]
+        row = read_row(path, cid, names)
+        if row is None:
             return []
-        names = [c for c in STORY if c in table.column_names]
-        row = {c: table.column(c)[cid].as_py() for c in names}
-        row["year"] = (int(f.stem.split("-")[1]) + 1) / 12
+        row["year"] = (step + 1) / 12
         rows.append({k: (_clean(v) if isinstance(v, float) else v) for k, v in row.items()})
     return rows
 

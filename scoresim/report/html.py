@@ -13,13 +13,12 @@ from matplotlib.figure import Figure
 from scoresim.analysis.compare import RunSet
 from scoresim.analysis.stats import Interval
 from scoresim.core.errors import InputError
-from scoresim.experiments.batch import EXPERIMENT_FILE
 from scoresim.report import plots
 from scoresim.report.embed import figure_html, fmt, measure_formatter, page
 from scoresim.report.sweep import sweep_body
 from scoresim.report.validation import calibration_section, how_sure, robustness_section
 from scoresim.results import atomic_write
-from scoresim.store import load_results
+from scoresim.store import load_results, read_experiment
 
 __all__ = ["render_report", "write_report"]
 
@@ -342,7 +341,7 @@ def write_report(
     """
     root = Path(results)
     target = Path(out) if out is not None else root / "report.html"
-    kind = _kind(root)
+    kind = str(read_experiment(root).get("kind", "")) if root.is_dir() else ""
     if kind in ("calibrate", "robustness"):  # the study's summary is what it reports
         text = _study_page(root, kind)
     else:
@@ -356,15 +355,6 @@ def write_report(
             text = render_report(data, calibration, robustness)
     atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target
-
-
-def _kind(root: Path) -> str:
-    """What made a results directory (``experiment.json``'s kind), if it says."""
-    try:
-        exp = json.loads((root / EXPERIMENT_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return ""  # load_results says what is wrong with the directory
-    return str(exp.get("kind", "")) if isinstance(exp, dict) else ""
 
 
 def _study_page(root: Path, kind: str) -> str:

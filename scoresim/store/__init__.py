@@ -9,19 +9,21 @@ Layout of a results directory::
     DIR/runs/RUN_ID/run.json             provenance, written last
 """
 
-from scoresim.store.layout import run_dir
+from scoresim.store.layout import EXPERIMENT_FILE, read_experiment, run_dir
 from scoresim.store.load import ego_tables, load_results
 from scoresim.store.manifest import DB_FILE, RunRecord, connect, list_runs, upsert
 from scoresim.store.tables import put_table
 
 __all__ = [
     "DB_FILE",
+    "EXPERIMENT_FILE",
     "RunRecord",
     "connect",
     "ego_tables",
     "list_runs",
     "load_results",
     "put_table",
+    "read_experiment",
     "run_dir",
     "upsert",
 ]

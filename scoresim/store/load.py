@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from numpy.typing import NDArray
 from scoresim.analysis.compare import RunSet, ScenarioRuns
 from scoresim.core.errors import InputError
 from scoresim.results import MANIFEST_FILE, MEASURES_FILE, load_run
-from scoresim.store.layout import run_dir
+from scoresim.store.layout import read_experiment, run_dir
 from scoresim.store.manifest import list_runs
 
 __all__ = ["ego_tables", "load_results"]
@@ -38,9 +37,11 @@ def load_results(path: str | Path) -> RunSet:
     rows = list_runs(root, "complete")
     if not rows:
         raise InputError(f"{root}: holds no complete run")
-    exp_file = root / "experiment.json"
-    experiment = json.loads(exp_file.read_text(encoding="utf-8")) if exp_file.is_file() else {}
-    order = list(experiment.get("scenarios", {})) or sorted({r["scenario"] for r in rows})
+    experiment = read_experiment(root)
+    scenarios = experiment.get("scenarios")
+    order = list(scenarios if isinstance(scenarios, dict) else {}) or sorted(
+        {r["scenario"] for r in rows}
+    )
     grouped: dict[str, ScenarioRuns] = {}
     for name in order:
         # One run per replicate: where a directory holds several (e.g. repeated `scoresim
