@@ -38,7 +38,10 @@ from scoresim.report.embed import measure_formatter
 from scoresim.results import load_run
 from scoresim.scenario import load_scenario, preset_names
 from scoresim.store import list_runs, run_dir
+from scoresim.store.lock import writer_lock
 from scoresim.store.manifest import STATUSES
+from scoresim.store.repair import repair as repair_store
+from scoresim.store.repair import run_state
 
 app = typer.Typer(
     add_completion=False,
@@ -71,6 +74,12 @@ Cluster = Annotated[
     typer.Option("--cluster", help="Run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT."),
 ]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the experiment stored in --out.")]
+Wait = Annotated[
+    bool,
+    typer.Option(
+        "--wait", help="If another scoresim process is writing --out, wait for it to finish."
+    ),
+]
 Control = Annotated[
     str | None,
     typer.Option(
@@ -171,12 +180,38 @@ def _executor(kind: str, workers: int | None, cluster: str | None) -> Iterator[E
         executor.close()
 
 
+def _waiting(holder: str) -> None:
+    err_console.print(
+        f"waiting for {escape(holder)} to finish writing there", highlight=False, soft_wrap=True
+    )
+
+
+@contextmanager
+def _writing(out: Path | None, wait: bool) -> Iterator[None]:
+    """Hold ``out``'s writer lock for the whole command (nothing to hold without ``out``)."""
+    if out is None:
+        yield
+        return
+    with writer_lock(out, wait, _waiting):
+        yield
+
+
 @contextmanager
 def _batch(
-    label: str, kind: str, workers: int | None, cluster: str | None, as_json: bool
+    label: str,
+    kind: str,
+    workers: int | None,
+    cluster: str | None,
+    as_json: bool,
+    out: Path | None = None,
+    wait: bool = False,
 ) -> Iterator[tuple[Executor, _RunBar]]:
-    """An executor and its progress bar, the bar told each run's months where it can be."""
-    with _executor(kind, workers, cluster) as ex, _RunBar(label, _show_progress(as_json)) as bar:
+    """``out``'s writer lock, an executor and its progress bar (told runs' months)."""
+    with (
+        _writing(out, wait),
+        _executor(kind, workers, cluster) as ex,
+        _RunBar(label, _show_progress(as_json)) as bar,
+    ):
         if bar.enabled:
             ex.months = bar.months
         yield ex, bar
@@ -259,6 +294,7 @@ def run(
         "results/run"
     ),
     show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
+    wait: Wait = False,
     as_json: AsJson = False,
 ) -> None:
     """Run one scenario; write its measures to OUT/runs/RUN_ID/measures.parquet.
@@ -281,7 +317,7 @@ def run(
             transient=True,
             disable=not _show_progress(as_json),
         )
-        with bar:
+        with _writing(out, wait), bar:
             # Months of the burn-in and of the run, as the simulation counts them.
             task = bar.add_task(sc.name, total=sc.burn_in + sc.steps)
             executor = InProcessExecutor(
@@ -404,6 +440,7 @@ def compare_cmd(
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,
     resume: Resume = False,
+    wait: Wait = False,
     control: Control = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every measure.")] = False,
     as_json: Annotated[
@@ -421,7 +458,7 @@ def compare_cmd(
     else the first scenario. The control is kept with the runs, so reports use it too.
     """
     try:
-        with _batch("compare", executor, workers, cluster, as_json) as (ex, bar):
+        with _batch("compare", executor, workers, cluster, as_json, out, wait) as (ex, bar):
             cmp = compare(
                 scenarios,
                 _overrides(agents, years, steps, seed),
@@ -461,6 +498,7 @@ def sweep_cmd(
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,
     resume: Resume = False,
+    wait: Wait = False,
     as_json: AsJson = False,
 ) -> None:
     """Run every point of a design (factorial, lhs, sobol, morris) into a results directory.
@@ -469,7 +507,8 @@ def sweep_cmd(
     """
     try:
         length = _length(years, steps)
-        with _batch(f"sweep {design.name}", executor, workers, cluster, as_json) as (ex, bar):
+        label = f"sweep {design.name}"
+        with _batch(label, executor, workers, cluster, as_json, out, wait) as (ex, bar):
             report = run_sweep(design, out, ex, resume=resume, progress=bar, steps=length)
     except InputError as exc:
         raise _fail(exc) from None
@@ -489,6 +528,14 @@ def sweep_cmd(
         )
         for run_id, error in list(report.failures.items())[:10]:
             typer.echo(f"  failed {run_id}: {error}")
+    if report.failed:  # a sweep with holes is not a success: scripts must see it
+        err_console.print(
+            f"[bold red]error:[/] {report.failed} of {report.ran} runs failed; "
+            "their points have no results (`scoresim runs --status failed` lists them)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -606,6 +653,7 @@ def calibrate_cmd(
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,
     resume: Resume = False,
+    wait: Wait = False,
     as_json: AsJson = False,
 ) -> None:
     """Fit the library's chosen parameters to its chosen targets, and check the rest.
@@ -619,7 +667,7 @@ def calibrate_cmd(
     try:
         whole = _whole_years(years, steps)
         changes = {"agents": agents, "years": whole, "points": points, "waves": waves}
-        with _batch("calibrate", executor, workers, cluster, as_json) as (ex, bar):
+        with _batch("calibrate", executor, workers, cluster, as_json, out, wait) as (ex, bar):
             result = calibrate(
                 library, out, ex, resume=resume, progress=bar, stage=bar.describe, changes=changes
             )
@@ -686,6 +734,7 @@ def robustness_cmd(
     executor: ExecutorKind = "pool",
     cluster: Cluster = None,
     resume: Resume = False,
+    wait: Wait = False,
     as_json: AsJson = False,
 ) -> None:
     """In what share of the plausible parameter space each headline claim holds, and why.
@@ -698,7 +747,7 @@ def robustness_cmd(
     from scoresim.calibration.robustness import robustness
 
     try:
-        with _batch("robustness", executor, workers, cluster, as_json) as (ex, bar):
+        with _batch("robustness", executor, workers, cluster, as_json, out, wait) as (ex, bar):
             result = robustness(
                 claims,
                 out,
@@ -768,7 +817,12 @@ def explore(
         int, typer.Option("--port", "-p", help="Port (0: any free one).", min=0, max=65535)
     ] = 8765,
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (default: this machine only).")
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on (default: this machine only; any other is reachable "
+            "from the network, without authentication).",
+        ),
     ] = "127.0.0.1",
     control: Control = None,
 ) -> None:
@@ -778,25 +832,35 @@ def explore(
     else no-score when present, else the first). A sweep's design points are its entries;
     a calibration's or robustness study's directory is for `scoresim report`.
     """
-    import socket
     import threading
 
-    import uvicorn
-
     from scoresim.explore import create_app, open_results
+    from scoresim.explore.guard import allowed_hosts
+    from scoresim.explore.server import ListenError, exposure_warning, listen, serve, url
+
+    def warn(text: str) -> None:  # one line each, however narrow the terminal
+        err_console.print(
+            f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True
+        )
 
     try:
         data = open_results(results, control)
     except InputError as exc:
         raise _fail(exc) from None
+    for line in data.warnings:
+        warn(line)
+    # Bound before the address is printed: a port in use is said, not a dead address.
+    try:
+        sock = listen(host, port)
+    except ListenError as exc:
+        raise _fail(InputError(str(exc))) from None
+    port = sock.getsockname()[1]
+    if (exposed := exposure_warning(host)) is not None:
+        warn(exposed)
     # Load the default citizen view in the background: at 10M citizens that takes seconds.
     threading.Thread(target=data.warm, daemon=True).start()
-    if port == 0:
-        with socket.socket() as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-    typer.echo(f"scoresim explorer at http://{host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(create_app(data), host=host, port=port, log_level="warning")
+    typer.echo(f"scoresim explorer at {url(host, port)} (Ctrl-C to stop)")
+    serve(create_app(data, hosts=allowed_hosts(host, port)), sock)
 
 
 @app.command()
@@ -817,6 +881,17 @@ def runs(
     for r in rows:  # the manifest keeps params as JSON text: give them as JSON
         with suppress(json.JSONDecodeError):
             r["params"] = json.loads(r["params"]) if isinstance(r["params"], str) else r["params"]
+        # A complete row is only as good as its files: say where they are gone or damaged.
+        r["status"] = run_state(results, r)
+    broken = sum(r["status"] in ("missing", "damaged") for r in rows)
+    if broken:
+        err_console.print(
+            f"[bold yellow]warning:[/] {broken} run(s) recorded complete have missing or "
+            f"damaged files; `scoresim repair {escape(str(results))}` records that, and "
+            "--resume reruns them",
+            highlight=False,
+            soft_wrap=True,
+        )
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
@@ -835,6 +910,47 @@ def runs(
             (r["error"] or "")[:60],
         )
     _out().print(table)
+
+
+@app.command()
+def repair(
+    results: Annotated[Path, typer.Argument(help="A results directory.")],
+    as_json: AsJson = False,
+) -> None:
+    """Rebuild a results directory's manifest from its run files, which are the truth.
+
+    Runs whose files match their run.json (sizes and checksums) are recorded complete; damaged
+    ones and complete rows whose files are gone are recorded failed, so --resume reruns
+    them; a manifest that cannot be read is moved aside and rebuilt.
+    """
+    try:
+        done = repair_store(results)
+    except InputError as exc:
+        raise _fail(exc) from None
+    summary = {
+        "complete": done.complete,
+        "restored": done.restored,
+        "damaged": done.damaged,
+        "missing": done.missing,
+        "leftovers_removed": done.leftovers,
+        "manifest_moved_to": str(done.moved_db) if done.moved_db else None,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    if done.moved_db is not None:
+        typer.echo(f"unreadable manifest moved to {done.moved_db}; rebuilt from the run files")
+    typer.echo(
+        f"{done.complete} complete runs ({done.restored} newly recorded), "
+        f"{len(done.damaged)} damaged, {len(done.missing)} missing, "
+        f"{done.leftovers} leftovers of interrupted runs removed"
+    )
+    for run_id, reason in list(done.damaged.items())[:10]:
+        typer.echo(f"  damaged {run_id}: {reason}")
+    for run_id in done.missing[:10]:
+        typer.echo(f"  missing {run_id}")
+    if done.damaged or done.missing:
+        typer.echo("--resume on the experiment reruns the damaged and missing runs")
 
 
 @app.command()
@@ -858,6 +974,52 @@ def describe() -> None:
     typer.echo(scenario_reference(), nl=False)
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings as one line each, like errors, without the source line Python adds."""
+    err_console.print(
+        f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+    )
+
+
 def main() -> None:
-    """Entry point for ``python -m scoresim``."""
-    app()
+    """Entry point of the ``scoresim`` command and ``python -m scoresim``.
+
+    Ctrl-C and SIGTERM stop in order: workers are stopped, finished runs are recorded
+    (run_batch), one line says how to continue, and the exit code is 128 plus the signal's
+    number (130, 143).
+    """
+    import signal
+    import warnings
+
+    warnings.showwarning = _one_line_warning
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        app()
+    except BaseException:
+        # Typer turns the interrupt into a silent exit, and DuckDB, interrupted mid-query,
+        # into a RuntimeError: either way, say what happened and what holds.
+        if not stopped:
+            raise
+    if not stopped:
+        return
+    err_console.print(
+        "[bold red]stopped:[/] runs that finished are recorded; the same command with "
+        "--resume continues",
+        highlight=False,
+        soft_wrap=True,
+    )
+    sys.exit(128 + stopped[0])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +21,17 @@ from numpy.typing import NDArray
 
 from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.metadata import build_modules, run_metadata
+from scoresim.core.version import code_version as current_code_version
 from scoresim.scenario import Scenario, read_stored
 
-__all__ = ["RunResult", "atomic_write", "load_run", "read_measures"]
+__all__ = [
+    "CodeVersionWarning",
+    "RunResult",
+    "atomic_write",
+    "load_run",
+    "read_measures",
+    "verify_run",
+]
 
 MEASURES_FILE = "measures.parquet"
 #: The burn-in's measures, months -burn_in..-1 (absent when there is no burn-in).
@@ -155,40 +165,46 @@ class RunResult:
         }
         return pa.table(cols).replace_schema_metadata(meta)
 
-    def write(self, out_dir: str | Path) -> Path:
+    def write(self, out_dir: str | Path, provenance: dict[str, Any] | None = None) -> Path:
         """Write ``measures.parquet``, snapshots and ``run.json`` (last) into ``out_dir``.
 
-        Every file is written atomically; the manifest goes last, so a directory with a
-        manifest holds a complete run.
+        Every file is written atomically; the manifest goes last and records each file's
+        size and SHA-256, so a directory whose files match its manifest holds a complete run
+        (:func:`verify_run`).
+
+        Args:
+            out_dir: The run's directory.
+            provenance: More fields for ``run.json`` (e.g. the run's id and experiment, so
+                that a manifest can be rebuilt from the files).
 
         Returns:
             The path of the measures file.
         """
         out = Path(out_dir)
-        table = self.to_arrow()
+        written: list[Path] = []
+
+        def put(path: Path, table: pa.Table, row_group_size: int | None = None) -> None:
+            atomic_write(
+                path, functools.partial(_write_parquet, table, row_group_size=row_group_size)
+            )
+            written.append(path)
+
         target = out / MEASURES_FILE
-        atomic_write(target, functools.partial(_write_parquet, table))
+        put(target, self.to_arrow())
         if self.burn_in:
-            burn = self.to_arrow(burn_in=True)
-            atomic_write(out / BURN_IN_FILE, functools.partial(_write_parquet, burn))
+            put(out / BURN_IN_FILE, self.to_arrow(burn_in=True))
         else:  # a directory reused from a run with a burn-in must not keep its months
             (out / BURN_IN_FILE).unlink(missing_ok=True)
         for part, arrays in self.egos.items():
-            ego = pa.table({k: pa.array(v) for k, v in arrays.items()})
-            atomic_write(out / f"ego_{part}.parquet", functools.partial(_write_parquet, ego))
+            put(out / f"ego_{part}.parquet", pa.table({k: pa.array(v) for k, v in arrays.items()}))
         for step, arrays in sorted(self.snapshots.items()):
             snap = pa.table({k: pa.array(v) for k, v in arrays.items()})
-            path = out / SNAPSHOT_DIR / f"step-{step:06d}.parquet"
-            atomic_write(
-                path, functools.partial(_write_parquet, snap, row_group_size=SNAPSHOT_ROW_GROUP)
-            )
+            put(out / SNAPSHOT_DIR / f"step-{step:06d}.parquet", snap, SNAPSHOT_ROW_GROUP)
         for step, arrays in sorted(self.tie_snapshots.items()):
             ties = pa.table({k: pa.array(v) for k, v in arrays.items()})
-            path = out / SNAPSHOT_DIR / f"ties-{step:06d}.parquet"
-            atomic_write(
-                path, functools.partial(_write_parquet, ties, row_group_size=TIES_ROW_GROUP)
-            )
+            put(out / SNAPSHOT_DIR / f"ties-{step:06d}.parquet", ties, TIES_ROW_GROUP)
         manifest = {
+            **(provenance or {}),
             **self.provenance(),
             "status": (
                 "complete"
@@ -199,6 +215,7 @@ class RunResult:
             "final": {k: (None if math.isnan(v) else v) for k, v in self.final().items()},
             "scenario_definition": self.scenario.model_dump(mode="json"),
             "metadata": self.metadata,
+            "files": {p.relative_to(out).as_posix(): _fingerprint(p) for p in written},
         }
         text = json.dumps(manifest, indent=2)
         atomic_write(out / MANIFEST_FILE, lambda p: _write_text(p, text))
@@ -223,36 +240,142 @@ def _read_burn_in(path: Path, skip: set[str]) -> dict[str, NDArray[np.float64]]:
         raise InputError(f"{path}: not a readable table of burn-in measures: {reason}") from None
 
 
-def load_run(run_dir: str | Path) -> RunResult:
-    """Read a run written by :meth:`RunResult.write` back into memory (snapshots excluded)."""
-    out = Path(run_dir)
-    table = pq.read_table(out / MEASURES_FILE)
-    meta = table.schema.metadata or {}
+class CodeVersionWarning(UserWarning):
+    """A run read back was written by another version of scoresim."""
+
+
+_warned_versions: set[str] = set()
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    """A file's size and SHA-256, as ``run.json`` records them."""
+    with path.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return {"bytes": path.stat().st_size, "sha256": digest}
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    """``run.json`` as a dict.
+
+    Raises:
+        InputError: Missing, unreadable, or not an object.
+    """
+    path = out / MANIFEST_FILE
     try:
-        scenario = read_stored(meta[b"scoresim.scenario"], str(out / MEASURES_FILE))
-    except ScenarioError as exc:
-        raise InputError(str(exc)) from None
-    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
-    skip = {"step", "year", "month"}
-    burn_in: dict[str, NDArray[np.float64]] = {}
-    if (out / BURN_IN_FILE).is_file():
-        burn_in = _read_burn_in(out / BURN_IN_FILE, skip)
-    return RunResult(
-        scenario=scenario,
-        steps=table.column("step").to_numpy().astype(np.int32),
-        measures={
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
+    if not isinstance(info, dict):
+        raise InputError(f"{path}: not a run's manifest")
+    return info
+
+
+def verify_run(run_dir: str | Path, checksums: bool = True) -> str | None:
+    """Why run directory ``run_dir`` is not a complete run, or None if it is.
+
+    Its files must be those ``run.json`` lists, with the sizes (and, with ``checksums``, the
+    SHA-256) recorded there. A run written before files were recorded needs a readable
+    ``run.json`` and a ``measures.parquet`` whose footer reads.
+    """
+    out = Path(run_dir)
+    try:
+        info = _read_manifest(out)
+    except InputError as exc:
+        return f"{MANIFEST_FILE}: {str(exc).rsplit(': ', 1)[-1]}"
+    files = info.get("files")
+    if files is None:
+        try:
+            pq.read_metadata(out / MEASURES_FILE)
+        except (OSError, pa.ArrowException) as exc:
+            return f"{MEASURES_FILE}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}"
+        return None
+    if not isinstance(files, dict) or MEASURES_FILE not in files:
+        return f"{MANIFEST_FILE}: its list of files is damaged"
+    for name, want in files.items():
+        rel = Path(str(name))
+        if rel.is_absolute() or ".." in rel.parts or not isinstance(want, dict):
+            return f"{MANIFEST_FILE}: its list of files is damaged"
+        path = out / rel
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return f"{name}: missing"
+        if size != want.get("bytes"):
+            return f"{name}: {size:,} bytes where {want.get('bytes')} were written"
+        if checksums and _fingerprint(path)["sha256"] != want.get("sha256"):
+            return f"{name}: its checksum differs from the one written"
+    return None
+
+
+def load_run(run_dir: str | Path) -> RunResult:
+    """Read a run written by :meth:`RunResult.write` back into memory (snapshots excluded).
+
+    Its files' sizes are checked against ``run.json`` first; a run written by another code
+    version gives a :class:`CodeVersionWarning` (once per version).
+
+    Raises:
+        InputError: If the run's files are missing, damaged or not a run's.
+    """
+    out = Path(run_dir)
+    damage = verify_run(out, checksums=False)
+    if damage is not None:
+        raise InputError(
+            f"{out}: damaged run ({damage}); `scoresim repair` marks it, and --resume reruns it"
+        )
+    try:
+        table = pq.read_table(out / MEASURES_FILE)
+        meta = table.schema.metadata or {}
+        stored = meta[b"scoresim.scenario"]
+        version = meta[b"scoresim.code_version"].decode()
+        digest = meta[b"scoresim.scenario_hash"].decode()
+        steps = table.column("step").to_numpy().astype(np.int32)
+        skip = {"step", "year", "month"}
+        measures = {
             name: table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
             for name in table.column_names
             if name not in skip
-        },
-        code_version=meta[b"scoresim.code_version"].decode(),
-        scenario_hash=meta[b"scoresim.scenario_hash"].decode(),
-        started=float(manifest.get("started", 0.0)),
-        finished=float(manifest.get("finished", 0.0)),
+        }
+    except (OSError, KeyError, ValueError, TypeError, UnicodeDecodeError, pa.ArrowException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{out / MEASURES_FILE}: not a run's measures ({reason})") from None
+    try:
+        scenario = read_stored(stored, str(out / MEASURES_FILE))
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+    manifest = _read_manifest(out)
+    burn_in: dict[str, NDArray[np.float64]] = {}
+    if (out / BURN_IN_FILE).is_file():
+        burn_in = _read_burn_in(out / BURN_IN_FILE, skip)
+    _warn_version(version, out)
+    return RunResult(
+        scenario=scenario,
+        steps=steps,
+        measures=measures,
+        code_version=version,
+        scenario_hash=digest,
+        started=_number(manifest.get("started")),
+        finished=_number(manifest.get("finished")),
         metadata=_checked_metadata(manifest.get("metadata"), scenario),
-        stopped_early=bool(manifest.get("stopped_early", False)),
+        stopped_early=manifest.get("stopped_early") is True,
         burn_in=burn_in,
     )
+
+
+def _number(value: Any) -> float:
+    """A timing from ``run.json``; 0 where it is not a finite number."""
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
+
+
+def _warn_version(version: str, out: Path) -> None:
+    """Warn once per code version other than this one that wrote runs being read."""
+    here = current_code_version()
+    if version != here and version not in _warned_versions:
+        _warned_versions.add(version)
+        warnings.warn(
+            f"{out}: written by scoresim {version}, read by {here}; its numbers are that version's",
+            CodeVersionWarning,
+            stacklevel=3,
+        )
 
 
 def _checked_metadata(meta: Any, scenario: Scenario) -> dict[str, Any]:

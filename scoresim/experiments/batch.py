@@ -13,8 +13,18 @@ from scoresim.core.errors import InputError
 from scoresim.experiments.executors import Executor
 from scoresim.experiments.runner import pending_record
 from scoresim.experiments.spec import RunSpec
-from scoresim.results import MANIFEST_FILE, MEASURES_FILE, atomic_write
-from scoresim.store import DB_FILE, EXPERIMENT_FILE, RunRecord, list_runs, run_dir, upsert
+from scoresim.results import MANIFEST_FILE, atomic_write, verify_run
+from scoresim.store import (
+    DB_FILE,
+    EXPERIMENT_FILE,
+    RunRecord,
+    list_runs,
+    read_experiment,
+    run_dir,
+    upsert,
+)
+from scoresim.store.lock import writer_lock
+from scoresim.store.repair import record_from_files
 
 __all__ = ["BatchReport", "BatchProgress", "done_ids", "run_batch"]
 
@@ -34,11 +44,11 @@ class BatchReport:
 
 
 def done_ids(root: Path) -> set[str]:
-    """Runs whose files are complete: measures and, written last, run.json.
+    """Runs whose files are complete: those run.json lists, with its sizes and checksums.
 
     The files are the truth and the manifest is their index: a run finished just before a
     crash, whose manifest row was not yet written, still counts (and :func:`run_batch`
-    repairs its row).
+    repairs its row); a run whose measures were truncated does not, and is run again.
     """
     runs = root / "runs"
     if not runs.is_dir():
@@ -46,28 +56,20 @@ def done_ids(root: Path) -> set[str]:
     return {
         d.name
         for d in runs.iterdir()
-        if (d / MEASURES_FILE).is_file() and (d / MANIFEST_FILE).is_file()
+        if not d.name.startswith(".") and (d / MANIFEST_FILE).is_file() and verify_run(d) is None
     }
 
 
 def _record_from_files(root: Path, spec: RunSpec) -> RunRecord:
-    """Rebuild a complete run's manifest row from its run.json."""
-    info = json.loads((run_dir(root, spec.run_id) / MANIFEST_FILE).read_text(encoding="utf-8"))
-    record = pending_record(spec)
-    record.status = "complete"
-    record.scenario_hash = str(info.get("scenario_hash", ""))
-    record.code_version = str(info.get("code_version", ""))
-    record.started = info.get("started")
-    record.finished = info.get("finished")
-    record.elapsed_s = info.get("elapsed_s")
-    return record
+    """A complete run's manifest row, from its spec and its run.json."""
+    return record_from_files(run_dir(root, spec.run_id), pending_record(spec))
 
 
 def write_experiment(root: Path, meta: dict[str, Any], resume: bool) -> None:
     """Write ``experiment.json``; on resume, insist that it describes the same experiment."""
     path = root / EXPERIMENT_FILE
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = read_experiment(root)
         if resume and old != meta:
             raise InputError(
                 f"{root}: --resume with a different experiment than the one stored there "
@@ -105,6 +107,17 @@ def run_batch(
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
         raise InputError("two runs of the batch have the same id")
+    with writer_lock(root):
+        return _run_locked(specs, root, executor, progress, rerun)
+
+
+def _run_locked(
+    specs: Sequence[RunSpec],
+    root: Path,
+    executor: Executor,
+    progress: BatchProgress | None,
+    rerun: bool,
+) -> BatchReport:
     complete_before = done_ids(root)
     done = set() if rerun else complete_before
     todo = [s for s in specs if s.run_id not in done]
@@ -123,27 +136,39 @@ def run_batch(
     if progress is not None:
         progress(0, 0, len(todo))
     buffer: list[RunRecord] = []
+    recorded: set[str] = set()
     last_flush = time.monotonic()
     by_id = {s.run_id: s for s in specs}
-    for record in executor.run(todo, str(root)):
-        if record.status != "complete" and record.run_id in complete_before:
-            # A failed rerun left the earlier complete run in place: the manifest keeps it.
-            buffer.append(_record_from_files(root, by_id[record.run_id]))
-        else:
-            buffer.append(record)
-        # The manifest is written at most once a second: opening DuckDB for every run would
-        # make the coordinator the bottleneck of a sweep of short runs. The run's files are
-        # already complete on disk, so a crash in between loses no run (see done_ids).
-        if time.monotonic() - last_flush >= FLUSH_EVERY_S:
-            upsert(root, buffer)
-            buffer, last_flush = [], time.monotonic()
-        if record.status == "complete":
-            ok += 1
-        else:
-            failed += 1
-            failures[record.run_id] = record.error or ""
-        if progress is not None:
-            progress(ok, failed, len(todo))
+    try:
+        for record in executor.run(todo, str(root)):
+            recorded.add(record.run_id)
+            if record.status != "complete" and record.run_id in complete_before:
+                # A failed rerun left the earlier complete run in place: the manifest keeps it.
+                buffer.append(_record_from_files(root, by_id[record.run_id]))
+            else:
+                buffer.append(record)
+            # The manifest is written at most once a second: opening DuckDB for every run
+            # would make the coordinator the bottleneck of a sweep of short runs. The run's
+            # files are already complete on disk, so a crash in between loses no run.
+            if time.monotonic() - last_flush >= FLUSH_EVERY_S:
+                upsert(root, buffer)
+                buffer, last_flush = [], time.monotonic()
+            if record.status == "complete":
+                ok += 1
+            else:
+                failed += 1
+                failures[record.run_id] = record.error or ""
+            if progress is not None:
+                progress(ok, failed, len(todo))
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or the executor broke: stop the workers first, so
+        # that no run finishes behind the manifest's back, then record every run whose
+        # files are complete, so the manifest says what the directory holds.
+        executor.abort()
+        finished = done_ids(root) - complete_before
+        buffer += [_record_from_files(root, by_id[i]) for i in finished - recorded if i in by_id]
+        upsert(root, buffer)
+        raise
     upsert(root, buffer)
     return BatchReport(
         ran=len(todo), skipped=len(specs) - len(todo), failed=failed, failures=failures

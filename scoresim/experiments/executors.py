@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ __all__ = [
 Months = Callable[[str, int, int], None]
 #: A worker reports a run's months this often (and at its end).
 REPORT_EVERY = 6
+_TRACKER_NOISE = "ignore:resource_tracker:UserWarning"
 
 
 class Executor(Protocol):
@@ -51,6 +53,10 @@ class Executor(Protocol):
 
     def close(self) -> None:
         """Release workers."""
+        ...
+
+    def abort(self) -> None:
+        """Stop every run now (an interrupted batch): no run may finish after this returns."""
         ...
 
 
@@ -87,11 +93,21 @@ class InProcessExecutor:
     def close(self) -> None:
         """Nothing to release."""
 
+    def abort(self) -> None:
+        """Nothing runs once the interrupt has reached this process's own loop."""
+
 
 def _single_threaded() -> None:
-    """Worker initialiser: one numba thread per process, since processes fill the cores."""
+    """Worker initialiser: one numba thread per process, since processes fill the cores.
+
+    Workers ignore Ctrl-C, which the terminal sends to the whole process group: the
+    coordinator alone decides, stopping them and recording what finished (run_batch).
+    """
+    import signal
+
     import numba
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     numba.set_num_threads(1)
 
 
@@ -102,6 +118,12 @@ def worker_context() -> mp.context.BaseContext:
     worker from it, so workers start in milliseconds without inheriting numba's threads or
     this process's state. Spawn elsewhere.
     """
+    # Each worker's numba threading layer makes two named semaphores; a worker killed by
+    # abort() cannot unregister them, and the resource tracker (which unlinks them all the
+    # same) would print a warning about "leaked" semaphores. The tracker takes its warning
+    # filters from sys.warnoptions when it starts.
+    if _TRACKER_NOISE not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_NOISE)
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["scoresim.experiments.runner"])
@@ -175,6 +197,21 @@ class PoolExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._manager is not None:
             self._manager.shutdown()
+            self._manager = None
+
+    def abort(self) -> None:
+        """Kill the workers mid-run (their partial directories are cleared on a rerun)."""
+        # The pool has no public way to stop a running task: terminate its processes, then
+        # let shutdown reap them. A run killed mid-write leaves only a .partial directory.
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            proc.join(timeout=5)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._manager is not None:
+            self._manager.shutdown()
+            self._manager = None
 
 
 class DaskExecutor:
@@ -192,6 +229,7 @@ class DaskExecutor:
 
         self.months: Months | None = None  # not relayed: the bar counts finished runs
         self._cluster: Any = None
+        self._futures: list[Any] = []
         try:
             if cluster == "local":
                 self._cluster = LocalCluster(
@@ -211,8 +249,8 @@ class DaskExecutor:
         """Submit every spec to the cluster; yield records as they complete."""
         from distributed import as_completed
 
-        futures = self._client.map(execute, list(specs), root=root, pure=False)
-        for fut in as_completed(futures):
+        self._futures = self._client.map(execute, list(specs), root=root, pure=False)
+        for fut in as_completed(self._futures):
             yield fut.result()
 
     def close(self) -> None:
@@ -220,6 +258,13 @@ class DaskExecutor:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+            self._cluster = None
+
+    def abort(self) -> None:
+        """Cancel every run not yet done; a LocalCluster's workers are stopped with it."""
+        if self._futures:
+            self._client.cancel(self._futures, force=True)
+        self.close()
 
 
 def make_executor(

@@ -79,7 +79,15 @@ def execute(
         record.scenario_hash = scenario.digest()
         result = Simulation(scenario).run(progress=progress)
         shutil.rmtree(partial, ignore_errors=True)  # leftovers of an interrupted attempt
-        result.write(partial)
+        result.write(
+            partial,
+            {
+                "run_id": spec.run_id,
+                "experiment": spec.experiment,
+                "replicate": spec.replicate,
+                "params": spec.params,
+            },
+        )
         # An earlier run of the same spec is replaced only now, by renames, so that there is
         # always a complete run to find (see the check above).
         shutil.rmtree(replaced, ignore_errors=True)

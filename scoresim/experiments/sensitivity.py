@@ -6,10 +6,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 
 from scoresim.core.errors import InputError
 from scoresim.store import EXPERIMENT_FILE, connect, read_experiment
+from scoresim.store.manifest import damaged
 
 __all__ = ["final_values", "sensitivity"]
 
@@ -27,8 +29,11 @@ def final_values(root: Path, outputs: list[str]) -> dict[str, dict[str, float]]:
         present = [o for o in outputs if o in cols]
         if not present:
             return {}
-        quoted = ", ".join(f'"{o}"' for o in present)
-        rows = con.execute(f"SELECT run_id, {quoted} FROM final_measures").fetchall()
+        quoted = ", ".join('"' + o.replace('"', '""') + '"' for o in present)
+        try:  # the files are read only now: a damaged one fails here
+            rows = con.execute(f"SELECT run_id, {quoted} FROM final_measures").fetchall()
+        except duckdb.Error as exc:
+            raise damaged(root, exc) from None
     return {
         row[0]: {
             o: (math.nan if v is None else float(v)) for o, v in zip(present, row[1:], strict=True)

@@ -18,7 +18,7 @@ import duckdb
 
 from scoresim.core.errors import InputError
 
-__all__ = ["DB_FILE", "RunRecord", "connect", "list_runs", "upsert"]
+__all__ = ["DB_FILE", "RunRecord", "connect", "damaged", "list_runs", "upsert"]
 
 DB_FILE = "scoresim.duckdb"
 _LOCK_WAIT_S = 30.0
@@ -100,44 +100,69 @@ def connect(
     db = root / DB_FILE
     if read_only and not db.exists():
         raise InputError(f"{root}: not a scoresim results directory (no {DB_FILE})")
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{root}: cannot write results here: {exc.strerror or exc}") from None
     deadline = time.monotonic() + _LOCK_WAIT_S
     while True:
         try:
             con = duckdb.connect(str(db), read_only=read_only)
             break
-        except duckdb.IOException as exc:  # another process holds the write lock briefly
+        except duckdb.IOException as exc:
+            # Another process holds DuckDB's write lock for a moment (a batch flushing its
+            # rows): wait. Anything else is a damaged file, and waiting would not mend it.
+            if "lock" not in str(exc).lower():
+                raise damaged(root, exc) from None
             if time.monotonic() > deadline:
                 raise InputError(f"{db}: database is locked by another process: {exc}") from None
             time.sleep(0.05)
+        except duckdb.Error as exc:
+            raise damaged(root, exc) from None
     try:
-        if not read_only:
-            con.execute(_SCHEMA)
-        if views:  # they read every run's Parquet schema: skipped for manifest updates
-            _create_views(con, root)
+        try:
+            if not read_only:
+                con.execute(_SCHEMA)
+            if views:  # they read every run's Parquet schema: skipped for manifest updates
+                _create_views(con, root)
+        except duckdb.Error as exc:
+            raise damaged(root, exc) from None
         yield con
     finally:
         con.close()
 
 
+def damaged(root: Path, exc: Exception) -> InputError:
+    """The one line for a manifest or run files DuckDB cannot read, and what mends it."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return InputError(
+        f"{root / DB_FILE}: cannot read the manifest or a run's files ({reason}); "
+        f"`scoresim repair {root}` rebuilds the manifest from the run files"
+    )
+
+
 def _create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     # Temporary views: they live in this connection only, so read-only connections get them
     # too and the database file never stores a path.
-    files = sorted((root / "runs").glob("*/measures.parquet"))
     con.execute(
         "CREATE OR REPLACE TEMP VIEW complete_runs AS SELECT * FROM runs WHERE status = 'complete'"
     )
+    # The complete runs' files, by name: a glob would also read a damaged run's file that
+    # the manifest no longer counts (see repair), and fail on it.
+    rows = con.execute("SELECT run_id FROM complete_runs ORDER BY run_id").fetchall()
+    files = [root.resolve() / "runs" / r[0] / "measures.parquet" for r in rows]
+    files = [f for f in files if f.is_file()]
     if not files:
         con.execute(
             "CREATE OR REPLACE TEMP VIEW measures AS "
             "SELECT *, NULL::INTEGER AS step FROM complete_runs WHERE false"
         )
     else:
-        pattern = str((root / "runs" / "*" / "measures.parquet").resolve()).replace("'", "''")
+        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
         con.execute(
             "CREATE OR REPLACE TEMP VIEW measures AS "
             "SELECT r.*, m.* EXCLUDE (filename) FROM read_parquet("
-            f"'{pattern}', union_by_name = true, filename = true) m "
+            f"[{listed}], union_by_name = true, filename = true) m "
             "JOIN complete_runs r ON regexp_extract(replace(m.filename, '\\', '/'), "
             "'/runs/([^/]+)/measures\\.parquet$', 1) = r.run_id"
         )
@@ -146,9 +171,11 @@ def _create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     cols = [d[0] for d in con.execute("DESCRIBE measures").fetchall()]
     manifest = {d[0] for d in con.execute("DESCRIBE runs").fetchall()}
     measures = [c for c in cols if c not in manifest and c not in ("step", "year", "month")]
+    # Column names come from the files: quoted as identifiers, so a crafted name stays a name.
+    quoted = ['"' + c.replace('"', '""') + '"' for c in measures]
     lasts = ", ".join(
-        f'arg_max("{c}", step) FILTER (WHERE "{c}" IS NOT NULL AND NOT isnan("{c}")) AS "{c}"'
-        for c in measures
+        f"arg_max({q}, step) FILTER (WHERE {q} IS NOT NULL AND NOT isnan({q})) AS {q}"
+        for q in quoted
     )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW final_measures AS SELECT r.*, f.* EXCLUDE (run_id) FROM "
@@ -162,10 +189,13 @@ def upsert(root: Path, records: Sequence[RunRecord]) -> None:
     if not records:
         return
     with connect(root, views=False) as con:
-        con.executemany(
-            "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [r.row() for r in records],
-        )
+        try:
+            con.executemany(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [r.row() for r in records],
+            )
+        except duckdb.Error as exc:  # e.g. a DuckDB file of something else, or damaged
+            raise damaged(root, exc) from None
 
 
 def list_runs(root: Path, status: str | None = None) -> list[dict[str, Any]]:
@@ -176,6 +206,9 @@ def list_runs(root: Path, status: str | None = None) -> list[dict[str, Any]]:
         if status is not None:
             sql += " WHERE status = ?"
             args.append(status)
-        cur = con.execute(sql + " ORDER BY run_id", args)
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        try:
+            cur = con.execute(sql + " ORDER BY run_id", args)
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        except duckdb.Error as exc:
+            raise damaged(root, exc) from None

@@ -1,0 +1,406 @@
+"""Faults in a results directory: two writers, damaged files, a lost manifest, interrupts.
+
+Every command runs as users run it (``python -m scoresim`` in a subprocess), so a traceback
+or a hang would show; each case ends in the correct result or one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from scoresim.experiments import InProcessExecutor, compare
+from scoresim.experiments.batch import done_ids
+from scoresim.results import MANIFEST_FILE, MEASURES_FILE, verify_run
+from scoresim.store import DB_FILE, list_runs
+from scoresim.store.lock import LOCK_FILE, writer_lock
+from scoresim.store.repair import repair
+from tests.conftest import write_design
+
+SMALL = {"society.agents": 300, "steps": 12}
+
+
+def scoresim(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the command as users do, in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "scoresim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def one_line(res: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    """The command failed with ``code`` and one line on stderr holding every word."""
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.returncode == code, res.stderr
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every run's measures, by run id."""
+    return {
+        d.name: hashlib.sha256((d / MEASURES_FILE).read_bytes()).hexdigest()
+        for d in sorted((root / "runs").iterdir())
+        if not d.name.startswith(".")
+    }
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A comparison of two policies, two replicates each, kept pristine for copies."""
+    out = tmp_path_factory.mktemp("store") / "cmp"
+    compare(["social-credit", "no-score"], SMALL, 2, InProcessExecutor(), out=out)
+    return out
+
+
+@pytest.fixture
+def cmp(made: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "cmp"
+    shutil.copytree(made, out)
+    return out
+
+
+COMPARE = ("compare", "social-credit", "no-score", "-n", "300", "-t", "12", "-r", "2")
+
+
+# --- completion means verified files -------------------------------------------------------
+
+
+def test_run_json_records_every_file_with_its_size_and_checksum(cmp: Path) -> None:
+    for d in (cmp / "runs").iterdir():
+        files = json.loads((d / MANIFEST_FILE).read_text())["files"]
+        on_disk = {p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file()}
+        assert set(files) == on_disk - {MANIFEST_FILE}
+        for name, want in files.items():
+            data = (d / name).read_bytes()
+            assert want == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_a_truncated_run_is_not_complete_and_resume_reruns_it_alone(cmp: Path) -> None:
+    before = digests(cmp)
+    victim = sorted(before)[1]
+    measures = cmp / "runs" / victim / MEASURES_FILE
+    measures.write_bytes(measures.read_bytes()[:-100])
+    assert "bytes where" in (verify_run(measures.parent) or "")
+    assert victim not in done_ids(cmp)
+    # Readers say what is wrong in one line instead of an Arrow traceback.
+    one_line(scoresim("report", cmp), 2, "damaged run", victim, "--resume")
+    listed = scoresim("runs", cmp, "--json")
+    assert listed.returncode == 0 and "repair" in listed.stderr
+    states = {r["run_id"]: r["status"] for r in json.loads(listed.stdout)}
+    assert states[victim] == "damaged" and list(states.values()).count("complete") == 3
+    others = {
+        r: (cmp / "runs" / r / MEASURES_FILE).stat().st_mtime_ns for r in before if r != victim
+    }
+    res = scoresim(*COMPARE, "--out", cmp, "--resume", "--json")
+    assert res.returncode == 0, res.stderr
+    assert digests(cmp) == before  # rerun byte for byte; the others untouched
+    assert {r: (cmp / "runs" / r / MEASURES_FILE).stat().st_mtime_ns for r in others} == others
+
+
+def test_a_changed_byte_of_the_same_size_is_caught_by_the_checksum(cmp: Path) -> None:
+    victim = sorted(digests(cmp))[0]
+    measures = cmp / "runs" / victim / MEASURES_FILE
+    data = bytearray(measures.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    measures.write_bytes(bytes(data))
+    assert verify_run(measures.parent, checksums=False) is None  # same size
+    assert "checksum" in (verify_run(measures.parent) or "")
+    assert victim not in done_ids(cmp)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"../../../etc/passwd": {"bytes": 1, "sha256": "x"}, MEASURES_FILE: {}},
+        {"/etc/passwd": {"bytes": 1, "sha256": "x"}, MEASURES_FILE: {}},
+        ["measures.parquet"],
+        {"ego_nodes.parquet": {"bytes": 1}},
+        {MEASURES_FILE: "big"},
+    ],
+)
+def test_a_crafted_list_of_files_is_damage_and_never_read_outside(cmp: Path, files: object) -> None:
+    d = next(p for p in (cmp / "runs").iterdir())
+    info = json.loads((d / MANIFEST_FILE).read_text())
+    info["files"] = files
+    (d / MANIFEST_FILE).write_text(json.dumps(info))
+    assert verify_run(d) is not None
+    one_line(scoresim("report", cmp), 2, "damaged run")
+
+
+@pytest.mark.parametrize("content", ["", "{", "[1, 2]", '{"files": 3}', "\x00\xff" * 50])
+def test_a_damaged_run_json_is_one_line(cmp: Path, content: str) -> None:
+    d = next(p for p in (cmp / "runs").iterdir())
+    (d / MANIFEST_FILE).write_text(content, encoding="utf-8", errors="surrogateescape")
+    assert d.name not in done_ids(cmp)
+    one_line(scoresim("report", cmp), 2, d.name)
+
+
+# --- the manifest: damaged, lost, rebuilt ---------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database" * 100, os.urandom(20_000)])
+def test_a_damaged_manifest_is_one_line_and_repair_rebuilds_it(cmp: Path, content: bytes) -> None:
+    runs_before = {r["run_id"]: r for r in list_runs(cmp)}
+    (cmp / DB_FILE).write_bytes(content)
+    for command in (("runs", cmp), ("report", cmp), (*COMPARE, "--out", cmp, "--resume")):
+        # At once, not after waiting 30 s for a lock that is not there.
+        one_line(scoresim(*command, timeout=20), 2, "repair", DB_FILE)
+    res = scoresim("repair", cmp, "--json")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["complete"] == 4 and summary["manifest_moved_to"]
+    assert Path(summary["manifest_moved_to"]).read_bytes() == content  # kept, not deleted
+    after = {r["run_id"]: r for r in list_runs(cmp)}
+    assert after.keys() == runs_before.keys()
+    for run_id, row in runs_before.items():  # rebuilt from run.json alone
+        for key in ("experiment", "scenario", "scenario_hash", "seed", "replicate", "status"):
+            assert after[run_id][key] == row[key], key
+        assert json.loads(after[run_id]["params"]) == json.loads(row["params"])
+    assert scoresim("report", cmp).returncode == 0
+
+
+def test_a_foreign_duckdb_file_is_one_line(cmp: Path) -> None:
+    import duckdb
+
+    (cmp / DB_FILE).unlink()
+    with duckdb.connect(str(cmp / DB_FILE)) as con:
+        con.execute("CREATE TABLE runs (x INTEGER)")
+    one_line(scoresim("runs", cmp), 2, "repair")
+    one_line(scoresim("report", cmp), 2, "repair")
+
+
+def test_deleted_and_damaged_runs_are_listed_as_such_and_repair_records_it(cmp: Path) -> None:
+    ids = sorted(digests(cmp))
+    shutil.rmtree(cmp / "runs" / ids[0])
+    (cmp / "runs" / ids[1] / MEASURES_FILE).write_bytes(b"PAR1")
+    (cmp / "runs" / f".{ids[2]}.partial").mkdir()  # an interrupted run's leftovers
+    states = {r["run_id"]: r["status"] for r in json.loads(scoresim("runs", cmp, "--json").stdout)}
+    assert (states[ids[0]], states[ids[1]], states[ids[2]]) == ("missing", "damaged", "complete")
+    done = repair(cmp)
+    assert (done.complete, done.missing, list(done.damaged), done.leftovers) == (
+        2,
+        [ids[0]],
+        [ids[1]],
+        1,
+    )
+    rows = {r["run_id"]: r for r in list_runs(cmp)}
+    assert rows[ids[0]]["status"] == "failed" and rows[ids[0]]["error"] == "files missing"
+    assert rows[ids[1]]["status"] == "failed" and "damaged" in rows[ids[1]]["error"]
+    assert not (cmp / "runs" / f".{ids[2]}.partial").exists()
+    # A report now stands on the complete runs; resume brings back the two.
+    res = scoresim(*COMPARE, "--out", cmp, "--resume", "--json")
+    assert res.returncode == 0, res.stderr
+    assert len(done_ids(cmp)) == 4 and len(list_runs(cmp, "complete")) == 4
+
+
+def test_repair_refuses_what_is_not_a_results_directory(tmp_path: Path) -> None:
+    one_line(scoresim("repair", tmp_path), 2, "not a scoresim results directory")
+    one_line(scoresim("repair", tmp_path / "nowhere"), 2, "not a scoresim results directory")
+
+
+def test_sensitivity_on_a_damaged_sweep_is_one_line(tmp_path: Path) -> None:
+    design = write_design(
+        tmp_path / "d.toml",
+        'name = "s"\nscenario = "no-score"\nmethod = "lhs"\nsamples = 4\nseed = 3\n'
+        'outputs = ["expression_rate", "mean_degree"]\n'
+        '[overrides]\n"society.agents" = 300\nsteps = 12\n'
+        '[parameters]\n"modules.expression.base_rate" = { low = 0.05, high = 0.3 }\n',
+    )
+    out = tmp_path / "sw"
+    assert scoresim("sweep", design, "--out", out, "--workers", "1").returncode == 0
+    victim = sorted(digests(out))[0]
+    measures = out / "runs" / victim / MEASURES_FILE
+    data = bytearray(measures.read_bytes())
+    data[4:200] = b"\xff" * 196  # the first pages' headers; the footer still reads
+    measures.write_bytes(bytes(data))
+    one_line(scoresim("sensitivity", out), 2, "repair")
+    assert scoresim("repair", out).returncode == 0
+    res = scoresim("sensitivity", out)
+    assert res.returncode == 0, res.stderr
+
+
+# --- one writer at a time -------------------------------------------------------------------
+
+
+def test_a_second_writer_gets_one_line_naming_the_first(cmp: Path) -> None:
+    with writer_lock(cmp):
+        res = scoresim(*COMPARE, "--out", cmp, "--resume")
+        one_line(res, 2, "another scoresim process is writing here", f"pid {os.getpid()}")
+    before = digests(cmp)
+    assert done_ids(cmp) == set(before)  # the refused writer touched nothing
+
+
+def test_wait_starts_when_the_first_writer_is_done(cmp: Path) -> None:
+    released = threading.Event()
+
+    def hold() -> None:
+        with writer_lock(cmp):
+            time.sleep(3)
+        released.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.5)
+    res = scoresim(*COMPARE, "--out", cmp, "--resume", "--wait", "--json")
+    holder.join()
+    assert res.returncode == 0, res.stderr
+    assert released.is_set() and "waiting for" in res.stderr
+
+
+def test_the_same_resume_started_twice_loses_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "twice"
+    cmd = [sys.executable, "-m", "scoresim", *COMPARE, "--out", str(out), "--resume", "--wait"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in (1, 2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+    assert len(done_ids(out)) == 4 and len(list_runs(out, "complete")) == 4
+    assert scoresim("report", out).returncode == 0
+
+
+def test_without_wait_one_of_two_writers_stops_with_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "two"
+    cmd = [sys.executable, "-m", "scoresim", *COMPARE, "--out", str(out), "--resume"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in (1, 2)]
+    results = [(p.wait(timeout=300), p.stderr.read().decode()) for p in procs if p.stderr]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 2])  # the second may start after the first ended
+    for code, err in results:
+        if code == 2:
+            assert "another scoresim process is writing here" in err and "Traceback" not in err
+    assert len(done_ids(out)) == 4 and len(list_runs(out, "complete")) == 4
+
+
+def test_a_lock_of_a_killed_writer_does_not_stick(tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom scoresim.store.lock import writer_lock\n"
+        f"with writer_lock(Path({str(out)!r})):\n    print('held', flush=True)\n    time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    one_line(scoresim(*COMPARE, "--out", out), 2, f"pid {proc.pid}")
+    proc.kill()
+    proc.wait()
+    assert (out / LOCK_FILE).exists()  # left behind, but the kernel's lock went with it
+    res = scoresim(*COMPARE, "--out", out, "--json")
+    assert res.returncode == 0, res.stderr
+
+
+def test_a_command_stopped_on_bad_input_leaves_no_directory(tmp_path: Path) -> None:
+    one_line(scoresim("compare", "social-credit", "no-such-preset", "--out", tmp_path / "x"), 2)
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_unwritable_out_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    for command in ("compare", "run"):
+        args = ("social-credit", "no-score") if command == "compare" else ("no-score",)
+        res = scoresim(command, *args, "-n", "300", "-t", "2", "--out", tmp_path / "file" / "o")
+        one_line(res, 2, "cannot write results here")
+
+
+# --- interrupts -----------------------------------------------------------------------------
+
+
+def _interrupted_sweep(tmp_path: Path, send: signal.Signals) -> tuple[Path, list[str]]:
+    """Start a 6-run sweep on two workers, interrupt it after two runs, return its cmd."""
+    design = write_design(
+        tmp_path / "d.toml",
+        'name = "long"\nscenario = "social-credit"\nmethod = "factorial"\nreplicates = 1\n'
+        '[overrides]\n"society.agents" = 2500\nsteps = 36\n'
+        '[parameters]\n"modules.expression.base_rate" = { values = [0.1, 0.15, 0.2, 0.25, '
+        "0.3, 0.35] }\n",
+    )
+    out = tmp_path / "sw"
+    cmd = [sys.executable, "-m", "scoresim", "sweep", str(design), "-o", str(out), "-w", "2"]
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    parent = psutil.Process(proc.pid)
+    children: set[int] = set()
+    deadline = time.monotonic() + 180
+    while len(done_ids(out)) < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the sweep made no progress"
+        children |= {c.pid for c in parent.children(recursive=True)}
+        time.sleep(0.1)
+    children |= {c.pid for c in parent.children(recursive=True)}
+    if send == signal.SIGINT:  # as a terminal's Ctrl-C: to the whole process group
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(send)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + send, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines and "stopped:" in lines[-1] and "--resume" in lines[-1], err
+    assert "Traceback" not in err
+    gone, alive = psutil.wait_procs(
+        [psutil.Process(p) for p in children if psutil.pid_exists(p)], timeout=10
+    )
+    assert not alive, f"workers left running: {alive}"
+    return out, cmd
+
+
+@pytest.mark.parametrize("send", [signal.SIGTERM, signal.SIGINT])
+def test_an_interrupt_stops_the_workers_and_leaves_the_manifest_consistent(
+    tmp_path: Path, send: signal.Signals
+) -> None:
+    out, cmd = _interrupted_sweep(tmp_path, send)
+    on_disk = done_ids(out)
+    complete = {r["run_id"] for r in list_runs(out, "complete")}
+    assert 2 <= len(on_disk) < 6
+    assert complete == on_disk  # every finished run recorded, nothing more
+    res = subprocess.run([*cmd, "--resume", "--json"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["skipped"] == len(on_disk)
+    assert len(done_ids(out)) == 6 and len(list_runs(out, "complete")) == 6
+
+
+def test_a_sweep_with_failed_runs_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "base.toml").write_text(
+        'extends = "no-score"\nplugins = ["tests.plugins.fault"]\n[modules.fault]\n'
+    )
+    design = write_design(
+        tmp_path / "d.toml",
+        'name = "faulty"\nscenario = "base.toml"\nmethod = "factorial"\n'
+        '[overrides]\n"society.agents" = 300\nsteps = 4\n'
+        '[parameters]\n"modules.fault.fail_at_step" = { values = [2, 3, 2, -1] }\n',
+    )
+    res = scoresim("sweep", design, "--out", tmp_path / "o", "-w", "1")
+    assert res.returncode == 1, res.stderr
+    assert "3 of 4 runs failed" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_another_code_version_is_one_warning(cmp: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from scoresim.results import _fingerprint
+
+    d = next(p for p in sorted((cmp / "runs").iterdir()))
+    table = pq.read_table(d / MEASURES_FILE)
+    meta = dict(table.schema.metadata)
+    meta[b"scoresim.code_version"] = b"0.0.1+gdeadbeef"
+    pq.write_table(table.replace_schema_metadata(meta), d / MEASURES_FILE)
+    info = json.loads((d / MANIFEST_FILE).read_text())
+    info["files"][MEASURES_FILE] = _fingerprint(d / MEASURES_FILE)
+    (d / MANIFEST_FILE).write_text(json.dumps(info))
+    res = scoresim("report", cmp)
+    assert res.returncode == 0, res.stderr
+    warned = [ln for ln in res.stderr.splitlines() if "warning:" in ln]
+    assert len(warned) == 1 and "0.0.1+gdeadbeef" in warned[0], res.stderr
