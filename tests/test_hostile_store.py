@@ -289,8 +289,9 @@ def test_without_wait_one_of_two_writers_stops_with_one_line(tmp_path: Path) -> 
 def test_a_lock_of_a_killed_writer_does_not_stick(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     code = (
-        "import sys, time\nfrom pathlib import Path\nfrom scoresim.store.lock import writer_lock\n"
-        f"with writer_lock(Path({str(out)!r})):\n    print('held', flush=True)\n    time.sleep(60)\n"
+        "import time\nfrom pathlib import Path\nfrom scoresim.store.lock import writer_lock\n"
+        f"with writer_lock(Path({str(out)!r})):\n"
+        "    print('held', flush=True)\n    time.sleep(60)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
@@ -350,7 +351,7 @@ def _interrupted_sweep(tmp_path: Path, send: signal.Signals) -> tuple[Path, list
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert lines and "stopped:" in lines[-1] and "--resume" in lines[-1], err
     assert "Traceback" not in err
-    gone, alive = psutil.wait_procs(
+    _, alive = psutil.wait_procs(
         [psutil.Process(p) for p in children if psutil.pid_exists(p)], timeout=10
     )
     assert not alive, f"workers left running: {alive}"

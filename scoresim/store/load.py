@@ -12,7 +12,7 @@ from scoresim.analysis.compare import RunSet, ScenarioRuns
 from scoresim.core.errors import InputError
 from scoresim.results import MANIFEST_FILE, MEASURES_FILE, load_run
 from scoresim.store.layout import read_experiment, run_dir
-from scoresim.store.manifest import list_runs
+from scoresim.store.manifest import DB_FILE, list_runs
 
 __all__ = ["ego_tables", "load_results"]
 
@@ -21,6 +21,23 @@ def _single_run(path: Path) -> RunSet:
     result = load_run(path)
     runs = ScenarioRuns(result.scenario.name, [result], [path], [0])
     return RunSet({runs.name: runs}, path, "run")
+
+
+def _checked(root: Path, row: dict[str, Any]) -> dict[str, Any]:
+    """A complete run's manifest row, if its values have the types this reader relies on.
+
+    Raises:
+        InputError: A value of another type (a manifest edited or damaged by hand).
+    """
+    replicate, finished = row.get("replicate"), row.get("finished")
+    if not isinstance(replicate, int) or not (
+        finished is None or isinstance(finished, int | float)
+    ):
+        raise InputError(
+            f"{root / DB_FILE}: the row of run {row.get('run_id')!r} is damaged (replicate = "
+            f"{replicate!r}, finished = {finished!r}); `scoresim repair {root}` rebuilds it"
+        )
+    return row
 
 
 def load_results(path: str | Path) -> RunSet:
@@ -34,7 +51,7 @@ def load_results(path: str | Path) -> RunSet:
         return _single_run(root)
     if not root.is_dir():
         raise InputError(f"{root}: no such results directory")
-    rows = list_runs(root, "complete")
+    rows = [_checked(root, r) for r in list_runs(root, "complete")]
     if not rows:
         raise InputError(f"{root}: holds no complete run")
     experiment = read_experiment(root)
