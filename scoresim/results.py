@@ -28,6 +28,7 @@ __all__ = [
     "CodeVersionWarning",
     "RunResult",
     "atomic_write",
+    "fingerprint",
     "load_run",
     "read_measures",
     "verify_run",
@@ -215,7 +216,7 @@ class RunResult:
             "final": {k: (None if math.isnan(v) else v) for k, v in self.final().items()},
             "scenario_definition": self.scenario.model_dump(mode="json"),
             "metadata": self.metadata,
-            "files": {p.relative_to(out).as_posix(): _fingerprint(p) for p in written},
+            "files": {p.relative_to(out).as_posix(): fingerprint(p) for p in written},
         }
         text = json.dumps(manifest, indent=2)
         atomic_write(out / MANIFEST_FILE, lambda p: _write_text(p, text))
@@ -247,7 +248,7 @@ class CodeVersionWarning(UserWarning):
 _warned_versions: set[str] = set()
 
 
-def _fingerprint(path: Path) -> dict[str, Any]:
+def fingerprint(path: Path) -> dict[str, Any]:
     """A file's size and SHA-256, as ``run.json`` records them."""
     with path.open("rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
@@ -302,7 +303,7 @@ def verify_run(run_dir: str | Path, checksums: bool = True) -> str | None:
             return f"{name}: missing"
         if size != want.get("bytes"):
             return f"{name}: {size:,} bytes where {want.get('bytes')} were written"
-        if checksums and _fingerprint(path)["sha256"] != want.get("sha256"):
+        if checksums and fingerprint(path)["sha256"] != want.get("sha256"):
             return f"{name}: its checksum differs from the one written"
     return None
 

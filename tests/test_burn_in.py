@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,7 +15,7 @@ from scoresim.cli import app
 from scoresim.core.errors import InputError
 from scoresim.engine.checkpoint import load_checkpoint, save_checkpoint
 from scoresim.engine.simulation import SOCIETY_STATES
-from scoresim.results import BURN_IN_FILE, load_run
+from scoresim.results import BURN_IN_FILE, MANIFEST_FILE, fingerprint, load_run
 
 SMALL = {"society.agents": 2000, "steps": 6, "burn_in": 12, "record.ego_networks": 0}
 
@@ -82,6 +84,13 @@ def test_a_damaged_burn_in_file_is_one_line_and_exit_2(tmp_path, content) -> Non
         pq.write_table(pa.table({"step": [-1], "population": ["many"]}), path)
     else:
         path.write_bytes(content)
+    # Caught by its size against run.json's record; and where the record is made to match,
+    # by the reader.
+    with pytest.raises(InputError, match=r"damaged run \(burn_in\.parquet: [\d,]+ bytes where"):
+        load_run(path.parent)
+    info = json.loads((path.parent / MANIFEST_FILE).read_text())
+    info["files"][BURN_IN_FILE] = fingerprint(path)
+    (path.parent / MANIFEST_FILE).write_text(json.dumps(info))
     with pytest.raises(InputError, match=r"burn_in\.parquet: not a readable table"):
         load_run(path.parent)
     res = CliRunner().invoke(app, ["report", str(out)])

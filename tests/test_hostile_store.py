@@ -391,7 +391,7 @@ def test_a_sweep_with_failed_runs_exits_1(tmp_path: Path) -> None:
 def test_another_code_version_is_one_warning(cmp: Path) -> None:
     import pyarrow.parquet as pq
 
-    from scoresim.results import _fingerprint
+    from scoresim.results import fingerprint
 
     d = next(p for p in sorted((cmp / "runs").iterdir()))
     table = pq.read_table(d / MEASURES_FILE)
@@ -399,7 +399,7 @@ def test_another_code_version_is_one_warning(cmp: Path) -> None:
     meta[b"scoresim.code_version"] = b"0.0.1+gdeadbeef"
     pq.write_table(table.replace_schema_metadata(meta), d / MEASURES_FILE)
     info = json.loads((d / MANIFEST_FILE).read_text())
-    info["files"][MEASURES_FILE] = _fingerprint(d / MEASURES_FILE)
+    info["files"][MEASURES_FILE] = fingerprint(d / MEASURES_FILE)
     (d / MANIFEST_FILE).write_text(json.dumps(info))
     res = scoresim("report", cmp)
     assert res.returncode == 0, res.stderr

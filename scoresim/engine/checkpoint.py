@@ -127,6 +127,12 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
     )
     network = Network(arrays["net:indptr"], arrays["net:indices"])
     society = Society(people, network, arrays.get("external_ids"))
+    if sorted(meta["modules"]) != sorted({*scenario.modules, *(m.name for m in modules)}):
+        raise InputError(
+            f"{source}: saved with modules {meta['modules']}, its scenario has "
+            f"{sorted(scenario.modules)}"
+            + (f" and {sorted(m.name for m in modules)} given" if modules else "")
+        )
     sim = Simulation(scenario, modules=modules, society=society, _resume=True)
     if [m.name for m in sim.modules] != meta["modules"]:
         raise InputError(
@@ -135,13 +141,22 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
         )
     for m in sim.modules:
         prefix = f"module:{m.name}:"
-        m.set_state({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
-    sim.measures.load_array(arrays["measures"])
-    if "burn_in_measures" in arrays:
         try:
-            sim.burn_in_measures.load_array(arrays["burn_in_measures"])
-        except ValueError as exc:
-            raise InputError(f"{source}: burn-in measures: {exc}") from None
+            m.set_state({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
+            # A module's own state is its to read; what it cannot read is a damaged file.
+            raise InputError(
+                f"{source}: not a valid checkpoint: module {m.name}'s state: {exc!r}"
+            ) from None
+    for key, what, table in (
+        ("measures", "measures", sim.measures),
+        ("burn_in_measures", "burn-in measures", sim.burn_in_measures),
+    ):
+        if key in arrays:
+            try:
+                table.load_array(arrays[key])
+            except ValueError as exc:
+                raise InputError(f"{source}: not a valid checkpoint: {what}: {exc}") from None
     for key, value in arrays.items():
         if key.startswith(("snap:", "ties:")):
             kind, step, name = key.split(":", 2)

@@ -281,10 +281,15 @@ class Simulation:
                 returns True (for instance when the state is absorbing). The result then
                 holds the steps run, ``stopped_early`` is set (and kept by checkpoints), and
                 later calls of ``run`` add no step.
+
+        Raises:
+            InputError: If ``until`` is not a month from the current one to the scenario's
+                ``steps``: the run neither goes back nor past its scenario, and clipping it
+                would return other months than were asked for.
         """
+        end = self.scenario.steps if until is None else self._checked_until(until)
         self.start(progress)
         months = self.scenario.burn_in
-        end = self.scenario.steps if until is None else min(until, self.scenario.steps)
         # A run that stopped early is over: running it again (or resuming its checkpoint)
         # adds no step.
         while self.t < end and not self.stopped_early:
@@ -296,6 +301,18 @@ class Simulation:
             if stop is not None and self.t < self.scenario.steps and stop(self):
                 self.stopped_early = True
         return self.result()
+
+    def _checked_until(self, until: object) -> int:
+        """``until`` as a month this run can stop before (see :meth:`run`)."""
+        if isinstance(until, bool) or not isinstance(until, int | np.integer):
+            raise InputError(f"until = {until!r}: must be a whole number of months")
+        # The current month is the lowest: a run stops early, it never goes back.
+        if not self.t <= until <= self.scenario.steps:
+            raise InputError(
+                f"until = {until}: must be from {self.t} (the months this run has done) to "
+                f"{self.scenario.steps} (the scenario's steps)"
+            )
+        return int(until)
 
     def metadata(self) -> dict[str, Any]:
         """What the run's modules declare, JSON-ready (written into ``run.json``).
@@ -396,13 +413,13 @@ class Simulation:
             unknown = sorted(set(rec.measures) - set(self.measures.names))
             if unknown:
                 raise InputError(
-                    f"record.measures: unknown {unknown}; available: "
+                    f"record.measures: unknown {_some(unknown)}; available: "
                     f"{', '.join(self.measures.names)}"
                 )
         unknown_states = sorted(set(rec.snapshot_states) - set(self.people))
         if unknown_states:
             raise InputError(
-                f"record.snapshot_states: unknown {unknown_states}; available: "
+                f"record.snapshot_states: unknown {_some(unknown_states)}; available: "
                 f"{', '.join(sorted(self.people))}"
             )
 
@@ -411,3 +428,10 @@ class Simulation:
         snap = {"id": np.arange(self.n, dtype=np.int32)}
         snap.update({k: self.people[k].copy() for k in names})
         return snap
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """A few of ``names`` for a one-line message, the others counted (a list may be long)."""
+    cut = [n if len(n) <= 40 else n[:37] + "..." for n in names[:shown]]
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return f"{cut}{more}"

@@ -273,6 +273,9 @@ class PerksParams(Params):
     @field_validator("thresholds")
     @classmethod
     def _ascending(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        # Written so that nan fails every test (a comparison with nan is always False).
+        if not all(0 <= x <= 2000 for x in v):
+            raise ValueError("thresholds must be scores from 0 to 2000")
         if any(b <= a for a, b in itertools.pairwise(v)):
             raise ValueError("thresholds must increase")
         return v
@@ -280,8 +283,8 @@ class PerksParams(Params):
     @field_validator("values")
     @classmethod
     def _non_negative(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if any(x < 0 for x in v):
-            raise ValueError("values must be >= 0")
+        if not all(0 <= x <= 1e6 for x in v):
+            raise ValueError("values must be from 0 to 1e6 USD a year")
         return v
 
     missed_decay: float = param(
@@ -402,8 +405,23 @@ class Perks(Module):
         return {} if self._edges is None else {"edges": self._edges}
 
     def set_state(self, state: dict[str, NDArray[Any]]) -> None:
-        """Restore the quintile bounds."""
-        self._edges = state.get("edges")
+        """Restore the quintile bounds.
+
+        Raises:
+            ValueError: If they are not four ascending numbers (the kernel reads four, and
+                reading past the end of an array there reads other memory).
+        """
+        edges = state.get("edges")
+        if edges is not None:
+            edges = np.asarray(edges)
+            if (
+                edges.shape != (4,)
+                or edges.dtype.kind != "f"
+                or not np.all(np.diff(edges) >= 0)  # nan fails
+            ):
+                raise ValueError("edges must be four ascending income bounds")
+            edges = edges.astype(np.float64)
+        self._edges = edges
 
     def marks(self) -> tuple[Mark, ...]:
         """Each perk's threshold on the score, labelled with what it unlocks."""

@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
-from pydantic import model_validator
+from pydantic import ValidationInfo, model_validator
 
 from scoresim.core.context import Context
 from scoresim.core.declare import Mark, Measure, Module, Params, Phase, Read, State, param
@@ -115,10 +115,10 @@ class ScoringConstants(NamedTuple):
         post_cost: Points one more opinion post would cost an enrolled citizen.
         public: Whether enrolled citizens' scores can be looked up.
         weights: Weight of each of the five components, in the order of COMPONENTS (credit
-            history, fulfilment, behaviour, identity, relationships), summing to 1 (unless
-            all are 0). An array, not five fields: the parallel loop runs faster from the
-            cache with one array than with five more scalars (37 against 41 ms at 1M
-            citizens).
+            history, fulfilment, behaviour, identity, relationships), summing to 1 (the
+            parameters refuse all 0). An array, not five fields: the parallel loop runs
+            faster from the cache with one array than with five more scalars (37 against 41
+            ms at 1M citizens).
         violation_weights: Memory added by each violation kind (KIND_NONE first), float32.
         decay: Monthly retention of violation memory, float32.
         expire_after: Months after the last violation when memory is wiped (0: never).
@@ -452,10 +452,21 @@ class ScoringParams(Params):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> ScoringParams:
+    def _ordered(self, info: ValidationInfo) -> ScoringParams:
         if self.score_min >= self.score_max:
             raise ValueError(
                 f"score_min = {self.score_min:g} must be below score_max = {self.score_max:g}"
+            )
+        # With no weight, the five components count for nothing: every score would sit at
+        # score_min whatever anyone does, penalties included (the score cannot go lower).
+        # No scenario means that, so it is refused rather than run (results written before
+        # this check, read back as stored, are still read).
+        stored = isinstance(info.context, dict) and info.context.get("stored")
+        if not stored and not any(getattr(self, f"w_{k}") > 0 for k in COMPONENTS):
+            names = ", ".join(f"w_{k}" for k in COMPONENTS)
+            raise ValueError(
+                f"{names} are all 0: every score would stay at score_min "
+                f"({self.score_min:g}); give at least one component a weight above 0"
             )
         return self
 
@@ -471,7 +482,7 @@ class ScoringParams(Params):
                 self.w_relationships,
             ]
         )
-        w = w / w.sum() if w.sum() > 0 else w
+        w = w / w.sum()  # not all 0: the parameters refuse that
         factor = self.pdo / np.log(2.0)
         return ScoringConstants(
             lo=float(lo),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from scoresim.core.errors import InputError
 from scoresim.core.rng import Streams
 from scoresim.core.specs import EdgeListNetwork, SocietySpec
 from scoresim.society.edgelist import read_edgelist
@@ -14,7 +15,7 @@ from scoresim.society.lifetable import LifeTable
 from scoresim.society.network import Network, normalise_pairs
 from scoresim.society.people import People
 from scoresim.society.population import ADULT_AGE, founding_parents, synthetic_people
-from scoresim.society.synthetic import synthetic_network
+from scoresim.society.synthetic import UnreachableDegreeError, synthetic_network
 
 __all__ = ["Society", "build_society"]
 
@@ -74,7 +75,8 @@ def build_society(spec: SocietySpec, streams: Streams) -> Society:
         streams: The run's random streams (the module name ``"society"`` is reserved).
 
     Raises:
-        InputError: If an imported edge list is unreadable.
+        InputError: If an imported edge list is unreadable, or a generated network cannot
+            have its mean degree (see :func:`~scoresim.society.synthetic.synthetic_network`).
     """
     life = LifeTable(spec.life_table)
     net_spec = spec.network
@@ -88,9 +90,18 @@ def build_society(spec: SocietySpec, streams: Streams) -> Society:
     n = spec.agents
     pyramid = life.pyramid(spec.people.age_min, spec.people.age_max)
     family = 2.0 * float(pyramid[:ADULT_AGE].sum())  # parent ties per citizen, at most
+    asked = net_spec  # as the scenario says it, before the parent ties are set apart
     if net_spec.mean_degree > 2 * family:
         net_spec = net_spec.model_copy(update={"mean_degree": net_spec.mean_degree - family})
-    network, community = synthetic_network(n, net_spec, streams)
+    try:
+        network, community = synthetic_network(n, net_spec, streams)
+    except UnreachableDegreeError as exc:
+        raise InputError(
+            f"society.network.mean_degree = {asked.mean_degree:g}: cannot be reached with "
+            f"agents = {n:,}, community_size = {asked.community_size:g} and within_share = "
+            f"{asked.within_share:g} (only about {exc.share * asked.mean_degree:.1f} ties a "
+            "citizen fit); lower mean_degree or within_share, or raise community_size"
+        ) from None
     people = synthetic_people(n, spec.people, life, community, streams)
     children = founding_parents(people, life, streams)
     a, b = normalise_pairs(children, people["parent"][children].astype(np.int64), n)

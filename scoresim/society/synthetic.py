@@ -19,10 +19,29 @@ from scoresim.core.specs import SyntheticNetwork
 from scoresim.society import csr_kernels as kern
 from scoresim.society.network import Network
 
-__all__ = ["community_sizes", "synthetic_network"]
+__all__ = ["UnreachableDegreeError", "community_sizes", "synthetic_network"]
 
 _MODULE = "society"
 _MAX_ROUNDS = 6
+#: Rounds drawn after the usual ones, for dense networks, where most draws repeat a tie.
+_EXTRA_ROUNDS = 30
+#: Shortfall of ties at which a network is refused rather than built sparser than asked.
+UNREACHED = 0.02
+
+
+class UnreachableDegreeError(ValueError):
+    """The network cannot have the mean degree asked for.
+
+    Its communities cannot hold ``within_share`` of that many distinct ties, or its
+    population cannot hold them at all.
+
+    Attributes:
+        share: The share of the asked ties that could be drawn, or that fit at all.
+    """
+
+    def __init__(self, share: float):
+        super().__init__(f"only {share:.0%} of the ties asked for fit")
+        self.share = share
 
 
 def community_sizes(n: int, mean_size: float, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -97,23 +116,34 @@ def synthetic_network(
     Ties are kept as sorted unique keys ``u * n + v`` (8 bytes a tie) until the CSR is built.
 
     Returns:
-        (network, community of each citizen). Mean degree is within 1% of the target unless
-        the communities are too small to hold that many distinct ties.
+        (network, community of each citizen). Mean degree is within 1% of the target.
+
+    Raises:
+        UnreachableDegreeError: If the ties drawn fall more than UNREACHED short of the
+            target: the communities are too small to hold ``within_share`` of that many
+            distinct ties, or the population too small to hold them at all.
     """
     rng = streams.stream(_MODULE, "network").generator(0)
     sizes = community_sizes(n, spec.community_size, rng)
     community = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
     stop = np.cumsum(sizes)
     start = stop - sizes
+    target = spec.mean_degree * n / 2.0
+    # More ties than there are pairs are refused before any drawing. (Communities too small
+    # for within_share of the ties are found by drawing: ties drawn "anywhere" may land
+    # inside one's community too, so their pairs are no strict bound.)
+    if target > n * (n - 1) / 2:
+        raise UnreachableDegreeError(n * (n - 1) / 2 / target)
     alpha = spec.degree_tail
     weight = (1.0 - rng.random(n)) ** (-1.0 / (alpha - 1.0))
     np.minimum(weight, max(1.0, np.sqrt(n)), out=weight)  # no hub above ~sqrt(n) ties
     weight *= spec.mean_degree / weight.mean()
-    target = spec.mean_degree * n / 2.0
     keys = np.empty(0, dtype=np.int64)
     scale, within = 1.0, spec.within_share
-    for _ in range(_MAX_ROUNDS):
+    for done in range(_MAX_ROUNDS + _EXTRA_ROUNDS):
+        before = keys.size
         new = _draw_tie_keys(scale, weight, start, stop, community, within, rng)
+        drawn = new.size
         keys = kern.sorted_unique(np.concatenate([keys, new]))
         del new
         missing = target - keys.size
@@ -125,6 +155,16 @@ def synthetic_network(
         lack_out = max(0.0, (1 - spec.within_share) * target - (keys.size - n_within))
         within = lack_in / (lack_in + lack_out) if lack_in + lack_out > 0 else within
         scale = missing / target
+        if done >= _MAX_ROUNDS - 1:
+            # Past the usual rounds (whose draws are kept as they were, so that networks
+            # that needed no more stay the same), the network is dense: most draws repeat
+            # a tie. Draw more in proportion, at most the target's worth a round.
+            gained = (keys.size - before) / max(drawn, 1)
+            if keys.size - before < 1e-4 * target and done >= _MAX_ROUNDS + 2:
+                break  # saturated: the rounds left would add next to nothing
+            scale = min(scale / max(gained, 0.01), 1.0)
+    if keys.size < (1 - UNREACHED) * target:
+        raise UnreachableDegreeError(keys.size / target)
     surplus = keys.size - round(target)
     if surplus > 0:  # drop the surplus of the last top-up, at random (choosing the few to go)
         keys = np.delete(keys, rng.choice(keys.size, size=surplus, replace=False))
