@@ -174,3 +174,21 @@ def test_the_undamaged_checkpoint_resumes(good: Path) -> None:
 
     sim = load_checkpoint(good)
     assert sim.t == 7 and sim.run().steps.size == 24
+
+
+def test_a_checkpoint_of_another_code_version_warns_once_and_resumes(
+    good: Path, tmp_path: Path
+) -> None:
+    from scoresim.engine.checkpoint import load_checkpoint
+    from scoresim.results import CodeVersionWarning
+
+    with np.load(good, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = _meta(arrays)
+    meta["code_version"] = "0.0.1+gdeadbeef"
+    _set_meta(arrays, meta)
+    path = tmp_path / "old.npz"
+    np.savez(path, **arrays)
+    with pytest.warns(CodeVersionWarning, match=r"0\.0\.1\+gdeadbeef") as seen:
+        sim = load_checkpoint(path)
+    assert len(seen) == 1 and sim.run().steps.size == 24

@@ -7,6 +7,7 @@ resumed run draws what the uninterrupted one would have.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from scoresim.core.errors import InputError, ScenarioError
 from scoresim.core.version import code_version
 from scoresim.engine.checkpoint_check import check_checkpoint
 from scoresim.engine.simulation import Simulation
-from scoresim.results import atomic_write
+from scoresim.results import CodeVersionWarning, atomic_write
 from scoresim.scenario import read_stored
 from scoresim.society import Network, People, Society
 
@@ -87,6 +88,9 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
 
     Raises:
         InputError: If the file is missing or not a scoresim checkpoint, or modules differ.
+
+    Warns:
+        CodeVersionWarning: If another version of scoresim saved it.
     """
     source = Path(path)
     try:
@@ -114,6 +118,16 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
     if not 0 <= meta["t"] <= scenario.steps:
         raise InputError(
             f"{source}: not a valid checkpoint: month {meta['t']} of a {scenario.steps}-month run"
+        )
+    saved_by = meta.get("code_version")
+    if saved_by != code_version():
+        # Another version may draw or update differently: the continued run is not the one
+        # an uninterrupted run of either version would have given.
+        warnings.warn(
+            f"{source}: saved by scoresim {saved_by}, resumed by {code_version()}; the rest of "
+            "the run is this version's, and may differ from an uninterrupted run",
+            CodeVersionWarning,
+            stacklevel=2,
         )
     missing = sorted(set(scenario.modules) - set(registry.known()))
     if missing:
