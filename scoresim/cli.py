@@ -186,6 +186,10 @@ def _waiting(holder: str) -> None:
     )
 
 
+#: Results directories this command is writing (what an interrupt has to speak of).
+_writing_now: list[Path] = []
+
+
 @contextmanager
 def _writing(out: Path | None, wait: bool) -> Iterator[None]:
     """Hold ``out``'s writer lock for the whole command (nothing to hold without ``out``)."""
@@ -193,7 +197,11 @@ def _writing(out: Path | None, wait: bool) -> Iterator[None]:
         yield
         return
     with writer_lock(out, wait, _waiting):
-        yield
+        _writing_now.append(out)
+        try:
+            yield
+        finally:
+            _writing_now.remove(out)
 
 
 @contextmanager
@@ -992,17 +1000,19 @@ def main() -> None:
     """Entry point of the ``scoresim`` command and ``python -m scoresim``.
 
     Ctrl-C and SIGTERM stop in order: workers are stopped, finished runs are recorded
-    (run_batch), one line says how to continue, and the exit code is 128 plus the signal's
-    number (130, 143).
+    (run_batch), one line says how to continue when results were being written, and the
+    exit code is 128 plus the signal's number (130, 143).
     """
     import signal
     import warnings
 
     warnings.showwarning = _one_line_warning
     stopped: list[int] = []
+    was_writing: list[Path] = []
 
     def stop(signum: int, frame: Any) -> None:
         stopped.append(signum)
+        was_writing.extend(_writing_now)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, stop)
@@ -1016,10 +1026,12 @@ def main() -> None:
             raise
     if not stopped:
         return
-    err_console.print(
-        "[bold red]stopped:[/] runs that finished are recorded; the same command with "
-        "--resume continues",
-        highlight=False,
-        soft_wrap=True,
-    )
+    if was_writing:
+        where = escape(str(was_writing[0]))
+        err_console.print(
+            f"[bold red]stopped:[/] runs that finished are recorded in {where}; "
+            "the same command with --resume continues",
+            highlight=False,
+            soft_wrap=True,
+        )
     sys.exit(128 + stopped[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,11 +16,14 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from scoresim.explore.blacklist import SORTS, Filters
 from scoresim.explore.citizen import citizen_table
 from scoresim.explore.data import ExplorerData
-from scoresim.explore.errors import NotFoundError, UnreadableError
+from scoresim.explore.errors import NotFoundError, UnreadableError, without_paths
+from scoresim.explore.guard import Guard
 from scoresim.explore.whatif_api import add_whatif
 
 __all__ = ["create_app"]
@@ -28,8 +32,9 @@ MAX_ID = 2**31 - 1
 MAX_STEP = 100_000
 MAX_MEASURES = 12
 
-# Scenario names, and a sweep's entries ("point 2: fear=3, violation_penalty=10").
-Scenario = Annotated[str, Query(min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_.,:=+\- ]+$")]
+# Scenario names, and a sweep's entries ("point 2: fear=3, violation_penalty=10"): any
+# name, "policy (v2)" too, is looked up in the index (404 if not there), never a path.
+Scenario = Annotated[str, Query(min_length=1, max_length=1000)]
 Replicate = Annotated[int, Query(ge=0, le=1000)]
 Step = Annotated[int | None, Query(ge=0, le=MAX_STEP)]
 Cid = Annotated[int, PathParam(ge=0, le=MAX_ID)]
@@ -38,7 +43,7 @@ Order = Literal["asc", "desc"]
 Dissenter = Literal["yes", "no"] | None
 Occupation = Annotated[int | None, Query(ge=0, le=255)]
 Income = Annotated[int | None, Query(ge=1, le=5)]
-Band = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z ]+$")]
+Band = Annotated[str | None, Query(max_length=200)]  # one of the scenario's band labels
 ExampleKind = Annotated[str, Query(max_length=30)]  # one of examples.KINDS
 
 
@@ -78,27 +83,42 @@ def _check_sort(sort: str) -> None:
         raise HTTPException(422, f"sort must be one of {', '.join(SORTS)}")
 
 
-def _handlers(app: FastAPI) -> None:
-    """Every error a request can meet answered as 404 or 422, with no server path."""
+def _handlers(app: FastAPI, root: Path) -> None:
+    """Every error a request can meet answered as 404 or 422, with no server path.
+
+    Messages are written without paths; ``without_paths`` is the last guard for those a
+    library writes (pyarrow names the file it could not open).
+    """
+
+    def answer(detail: str, status: int) -> JSONResponse:
+        return JSONResponse({"detail": without_paths(detail, root)}, status_code=status)
 
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+        return answer(str(exc), 404)
 
     @app.exception_handler(UnreadableError)
     async def unreadable(_: Request, exc: UnreadableError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(ValueError)
-    async def bad_value(_: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else "bad value"}, 422)
+        return answer(str(exc), 422)
 
     async def broken(_: Request, exc: Exception) -> JSONResponse:
-        detail = f"a results file is unreadable ({type(exc).__name__})"
-        return JSONResponse({"detail": detail}, status_code=422)
+        return answer(f"a results file is unreadable ({type(exc).__name__})", 422)
+
+    @app.exception_handler(ValueError)
+    async def bad_value(request: Request, exc: ValueError) -> JSONResponse:
+        if isinstance(exc, pa.ArrowException):  # ArrowInvalid is a ValueError naming its file
+            return await broken(request, exc)
+        return answer(str(exc).splitlines()[0] if str(exc) else "bad value", 422)
 
     for kind in (OSError, pa.ArrowException, duckdb.Error):
         app.add_exception_handler(kind, broken)  # a backstop: reads go through `reading`
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        detail = without_paths(exc.detail, root) if isinstance(exc.detail, str) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -106,20 +126,43 @@ def _handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
             for e in exc.errors()
         ]
-        return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
+        return answer("; ".join(problems), 422)
 
 
-def create_app(data: ExplorerData, whatif: bool = True) -> FastAPI:
+class _Explorer(FastAPI):
+    """FastAPI with :class:`Guard` outermost: also errors and 500s get the headers."""
+
+    hosts: Collection[str] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack inside the Host check and security headers."""
+        return Guard(super().build_middleware_stack(), self.hosts)
+
+
+def create_app(
+    data: ExplorerData, whatif: bool = True, hosts: Collection[str] | None = None
+) -> FastAPI:
     """The FastAPI app over one indexed results directory.
+
+    Every answer carries the security headers (:data:`~scoresim.explore.guard.CSP` and
+    others). The interactive API docs are off: they load Swagger UI from a CDN; the schema
+    is at ``/openapi.json``.
 
     Args:
         data: The indexed results.
         whatif: Add the what-if page, whose jobs are stored under ``RESULTS/whatif``.
+        hosts: The Host header values answered (see
+            :func:`~scoresim.explore.guard.allowed_hosts`); others get 400. None: any, for
+            an app that is not served on a socket (tests' clients say ``testserver``).
     """
-    app = FastAPI(title="scoresim explorer", docs_url="/api/docs", redoc_url=None)
+    # No redirects: a trailing slash is a 404, so no answer points elsewhere.
+    app = _Explorer(
+        title="scoresim explorer", docs_url=None, redoc_url=None, redirect_slashes=False
+    )
+    app.hosts = hosts
     static = _static_files()
     page = (resources.files("scoresim.explore") / "static" / "index.html").read_text("utf-8")
-    _handlers(app)
+    _handlers(app, data.root)
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:

@@ -24,9 +24,10 @@ from scoresim.explore import blacklist as lists
 from scoresim.explore import citizen as story
 from scoresim.explore import examples
 from scoresim.explore.cache import load_columns, load_ties
-from scoresim.explore.entries import refuse_study, sweep_runs
-from scoresim.explore.errors import NotFoundError, reading
+from scoresim.explore.entries import refuse_study, scenario_runs, sweep_runs
+from scoresim.explore.errors import NotFoundError, UnreadableError, reading
 from scoresim.explore.runs import RunIndex, index_run
+from scoresim.results import MANIFEST_FILE, MEASURES_FILE
 from scoresim.society.people import BARRABLE_OCCUPATIONS, OCCUPATIONS
 from scoresim.store import load_results, read_experiment
 
@@ -42,13 +43,16 @@ def _finite(v: float) -> float | None:
 class ExplorerData:
     """A results directory, indexed for the explorer's queries.
 
+    A run whose measures cannot be read is left out, and a snapshot or ties file that cannot
+    be read is left out of its run's index; each such run gets a line in ``warnings``.
+
     Args:
         root: The results directory.
         control: The entry every effect is against (None: the default choice).
 
     Raises:
-        InputError: If it holds no complete run, is a study's directory, or ``control``
-            names no entry.
+        InputError: If it holds no complete run that can be read, is a study's directory,
+            or ``control`` names no entry.
     """
 
     def __init__(self, root: Path, control: str | None = None):
@@ -56,14 +60,27 @@ class ExplorerData:
         exp = read_experiment(root) if root.is_dir() else {}
         refuse_study(root, exp)
         self.points: list[dict[str, Any]] = []
+        #: One line for each run left out or with files left out (the command prints them).
+        self.warnings: list[str] = []
         if exp.get("kind") == "sweep":
-            results, self.points = sweep_runs(root, exp)
+            results, self.points, self.warnings = sweep_runs(root, exp)
+        elif (root / MEASURES_FILE).is_file() and (root / MANIFEST_FILE).is_file():
+            results = load_results(root)  # a single run's directory: nothing to leave out
         else:
-            results = load_results(root)
+            results, self.warnings = scenario_runs(root, exp)
         self.results: RunSet = results.with_control(control)
         self.runs: dict[str, list[RunIndex]] = {
             name: [index_run(d) for d in sr.dirs] for name, sr in self.results.scenarios.items()
         }
+        for name, indexed in self.runs.items():
+            for idx in indexed:
+                if idx.skipped:
+                    files = ", ".join(f"{f} ({why})" for f, why in sorted(idx.skipped.items()))
+                    # A ties file left out: friends come from the nearest other ties snapshot.
+                    then = "; lookups at those snapshots answer 422" if idx.unreadable else ""
+                    self.warnings.append(
+                        f"run {idx.run_id} of {name}: left out unreadable {files}{then}"
+                    )
         # Replicate number -> position, so a missing replicate cannot shift the others.
         self._position = {
             name: {rep: k for k, rep in enumerate(sr.replicates)}
@@ -94,7 +111,19 @@ class ExplorerData:
         return self.runs[scenario][known[replicate]]
 
     def snapshot(self, run: RunIndex, step: int | None) -> tuple[int, Path]:
-        """The snapshot at ``step`` (default: the last)."""
+        """The snapshot at ``step`` (default: the last that can be read).
+
+        Raises:
+            UnreadableError: If the snapshot at ``step`` (default: every one) is unreadable.
+            NotFoundError: If the run kept none, or none at ``step``.
+        """
+        if step is not None and step in run.unreadable:
+            raise UnreadableError(
+                f"the snapshot at step {step} of run {run.run_id} is unreadable "
+                f"({run.unreadable[step]})"
+            )
+        if not run.steps and run.unreadable:
+            raise UnreadableError(f"every snapshot of run {run.run_id} is unreadable")
         if not run.steps:
             raise NotFoundError(
                 f"run {run.run_id} kept no per-citizen snapshots "
@@ -153,10 +182,13 @@ class ExplorerData:
         """Load the default view's snapshot and ties (what the first lookup would wait for)."""
         scenario = next((n for n in self.runs if n != self.control), self.control)
         run = self.runs[scenario][0]
-        if run.steps:
-            load_columns(run.steps[max(run.steps)])
-        if run.ties:
-            load_ties(run.ties[max(run.ties)])
+        try:  # a file damaged since start-up is reported when a lookup asks for it
+            if run.steps:
+                load_columns(run.steps[max(run.steps)])
+            if run.ties:
+                load_ties(run.ties[max(run.ties)])
+        except UnreadableError:
+            pass
 
     # -- overview and measures ---------------------------------------------------------
 
@@ -317,5 +349,18 @@ def open_results(root: Path, control: str | None = None) -> ExplorerData:
         raise InputError(f"{root}: no such results directory")
     try:
         return ExplorerData(root, control)
-    except (OSError, pa.ArrowException, duckdb.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{root}: a results file is unreadable: {exc}") from None
+    except (
+        OSError,
+        pa.ArrowException,
+        duckdb.Error,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+    ) as exc:
+        # One line: the command prints it and exits 2 (a traceback would bury it).
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(
+            f"{root}: a results file is unreadable ({type(exc).__name__}: {first})"
+        ) from None

@@ -13,12 +13,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from scoresim.analysis.compare import RunSet, ScenarioRuns
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, ScoresimError
 from scoresim.results import load_run
 from scoresim.store import list_runs, run_dir
 
-__all__ = ["STUDIES", "point_labels", "refuse_study", "sweep_runs"]
+__all__ = ["STUDIES", "point_labels", "refuse_study", "scenario_runs", "sweep_runs"]
 
 #: Directories whose runs are points of a study, with what the study is.
 STUDIES = {
@@ -26,6 +28,84 @@ STUDIES = {
     "robustness": "a robustness study (the conclusions tested over the assumptions' ranges)",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.,:=+\- ]")
+#: What reading a damaged run's files raises (Parquet, JSON, a stored scenario, its shape):
+#: such a run is left out with a warning, and the others are explored.
+_DAMAGED = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    pa.ArrowException,
+    ScoresimError,
+)
+
+
+def _entry(
+    root: Path, name: str, rows: list[dict[str, Any]], warnings: list[str]
+) -> ScenarioRuns | None:
+    """The runs of ``rows`` that can be read, as entry ``name`` (None if none can).
+
+    Each run that cannot be read adds a one-line warning to ``warnings``.
+    """
+    runs, dirs, replicates = [], [], []
+    for r in rows:
+        directory = run_dir(root, str(r["run_id"]))
+        try:
+            runs.append(load_run(directory))
+        except _DAMAGED as exc:
+            # Its first line, the run named by its id (the directory above it is known).
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            first = first.replace(f"{directory}: ", "").replace(str(directory), "")[:200]
+            warnings.append(
+                f"left out run {r['run_id']} of {name}: a file of it is unreadable "
+                f"({type(exc).__name__}{': ' + first if first else ''})"
+            )
+            continue
+        dirs.append(directory)
+        replicates.append(int(r["replicate"]))
+    return ScenarioRuns(name, runs, dirs, replicates) if runs else None
+
+
+def scenario_runs(root: Path, exp: dict[str, Any]) -> tuple[RunSet, list[str]]:
+    """A run's or comparison's complete runs by scenario, leaving out runs it cannot read.
+
+    Grouped as :func:`scoresim.store.load_results` groups them (one run per replicate: the
+    last to finish), but a run whose measures or ``run.json`` are corrupt, truncated or
+    empty is left out with a warning instead of stopping the explorer.
+
+    Returns:
+        The RunSet and a one-line warning for each run left out.
+
+    Raises:
+        InputError: If the directory holds no complete run, or none that can be read.
+    """
+    rows = list_runs(root, "complete")
+    if not rows:
+        raise InputError(f"{root}: holds no complete run")
+    named = exp.get("scenarios")
+    order = list(named if isinstance(named, dict) else {}) or sorted(
+        {str(r["scenario"]) for r in rows}
+    )
+    warnings: list[str] = []
+    grouped: dict[str, ScenarioRuns] = {}
+    for name in order:
+        latest: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            if r["scenario"] == name:
+                seen = latest.get(r["replicate"])
+                if seen is None or (r["finished"] or 0) > (seen["finished"] or 0):
+                    latest[r["replicate"]] = r
+        entry = _entry(root, name, [latest[k] for k in sorted(latest)], warnings)
+        if entry is not None:
+            grouped[name] = entry
+    if not grouped:
+        raise InputError(f"{root}: no complete run can be read ({warnings[0]})")
+    control = exp.get("control")
+    if not isinstance(control, str) or control not in grouped:
+        control = None  # none named, or its runs are missing: the default choice
+    return RunSet(grouped, root, str(exp.get("kind", "run")), exp, control), warnings
 
 
 def refuse_study(root: Path, exp: dict[str, Any]) -> None:
@@ -67,12 +147,13 @@ def point_labels(points: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def sweep_runs(root: Path, exp: dict[str, Any]) -> tuple[RunSet, list[dict[str, Any]]]:
+def sweep_runs(root: Path, exp: dict[str, Any]) -> tuple[RunSet, list[dict[str, Any]], list[str]]:
     """A sweep's design points with complete runs as entries, and every point described.
 
     Returns:
-        The RunSet (one entry per point with a complete run, in design order) and, for each
-        point, its number, entry name (None without a complete run), parameters and runs.
+        The RunSet (one entry per point with a complete run that can be read, in design
+        order); for each point, its number, entry name (None without such a run),
+        parameters and runs; and a one-line warning for each unreadable run left out.
 
     Raises:
         InputError: If ``experiment.json`` is not a sweep this version reads, or no point has
@@ -91,22 +172,21 @@ def sweep_runs(root: Path, exp: dict[str, Any]) -> tuple[RunSet, list[dict[str, 
     labels = point_labels(points)
     entries: dict[str, ScenarioRuns] = {}
     described = []
+    warnings: list[str] = []
     for i, (point, ids) in enumerate(zip(points, runs, strict=True)):
         done = [complete[str(r)] for r in ids if str(r) in complete]
-        if done:
-            dirs = [run_dir(root, r["run_id"]) for r in done]
-            entries[labels[i]] = ScenarioRuns(
-                labels[i], [load_run(d) for d in dirs], dirs, [int(r["replicate"]) for r in done]
-            )
+        entry = _entry(root, labels[i], done, warnings) if done else None
+        if entry is not None:
+            entries[labels[i]] = entry
         described.append(
             {
                 "point": i,
-                "entry": labels[i] if done else None,
+                "entry": labels[i] if entry is not None else None,
                 "params": point,
                 "runs": len(ids),
-                "complete": len(done),
+                "complete": len(entry.runs) if entry is not None else 0,
             }
         )
     if not entries:
         raise InputError(f"{root}: no design point of this sweep has a complete run")
-    return RunSet(entries, root, "sweep", exp), described
+    return RunSet(entries, root, "sweep", exp), described, warnings

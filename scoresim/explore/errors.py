@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-__all__ = ["NotFoundError", "UnreadableError", "reading"]
+__all__ = ["NotFoundError", "UnreadableError", "reading", "without_paths"]
 
 
 class NotFoundError(Exception):
@@ -40,3 +41,20 @@ def reading(what: str) -> Iterator[None]:
         raise UnreadableError(
             f"{what} is unreadable (corrupt, truncated or of another layout: {type(exc).__name__})"
         ) from None
+
+
+def without_paths(text: str, root: Path) -> str:
+    """``text`` with the results directory's path replaced by ``RESULTS``.
+
+    The last guard before a message leaves the server: messages are written without paths,
+    but one from a library (e.g. "Could not open Parquet input source '/home/...'") or a
+    worker's error may still hold one.
+
+    Args:
+        text: The message.
+        root: The results directory (its absolute and its resolved path are replaced).
+    """
+    for where in sorted({str(root.absolute()), str(root.resolve())}, key=len, reverse=True):
+        if len(where) > 1:  # not "/" itself
+            text = text.replace(where, "RESULTS")
+    return text

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scoresim.analysis.compare import RunSet
+from scoresim.explore.cache import problem
 from scoresim.results import SNAPSHOT_DIR
 
 __all__ = ["RunIndex", "Source", "index_run"]
@@ -26,7 +27,13 @@ _TIES_FILE = re.compile(r"ties-(\d{6})\.parquet$")
 
 @dataclass
 class RunIndex:
-    """Where one run's snapshots are."""
+    """Where one run's readable snapshots are, and which of its files are not.
+
+    Attributes:
+        unreadable: Snapshot steps whose file is corrupt, truncated or of another layout, with
+            what is wrong (they are not in ``steps``: a lookup there is answered 422).
+        skipped: Every unreadable snapshot or ties file, by name, with what is wrong.
+    """
 
     run_id: str
     directory: Path
@@ -34,20 +41,34 @@ class RunIndex:
     ties: dict[int, Path] = field(default_factory=dict)
     citizens: int = 0
     columns: list[str] = field(default_factory=list)
+    unreadable: dict[int, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def index_run(directory: Path) -> RunIndex:
-    """Find a run's snapshot and tie files, and read how many citizens it kept."""
+    """Find a run's snapshot and tie files, check their footers, and read its citizens.
+
+    A file whose footer does not parse, or whose columns are not what the explorer reads,
+    is left out of the index (and named in ``skipped``), so that start-up and the other
+    files' lookups never meet it.
+    """
     snaps = directory / SNAPSHOT_DIR
     idx = RunIndex(directory.name, directory)
     if snaps.is_dir():
         for f in sorted(snaps.iterdir()):
             if m := _STEP_FILE.search(f.name):
-                idx.steps[int(m.group(1))] = f
+                if (why := problem(f)) is None:
+                    idx.steps[int(m.group(1))] = f
+                else:
+                    idx.unreadable[int(m.group(1))] = why
+                    idx.skipped[f.name] = why
             elif m := _TIES_FILE.search(f.name):
-                idx.ties[int(m.group(1))] = f
+                if (why := problem(f, ties=True)) is None:
+                    idx.ties[int(m.group(1))] = f
+                else:
+                    idx.skipped[f.name] = why
     if idx.steps:
-        try:  # an unreadable snapshot is reported when it is asked for, not at start-up
+        try:  # checked above; a file replaced since is reported when it is asked for
             meta = pq.read_metadata(idx.steps[max(idx.steps)])
             idx.citizens = meta.num_rows
             idx.columns = list(meta.schema.names)

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.requests import ClientDisconnect
 
 from scoresim.core.errors import InputError
+from scoresim.explore.errors import without_paths
 from scoresim.explore.whatif import Jobs, QueueFullError
 from scoresim.explore.whatif_request import (
     AGENTS,
@@ -30,6 +32,26 @@ __all__ = ["add_whatif"]
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$")]
 #: The largest request body read (a what-if asks a handful of values).
 MAX_BODY = 4096
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, read no further than ``MAX_BODY`` bytes.
+
+    Raises:
+        HTTPException: 413 past ``MAX_BODY``; 400 if the client went before sending it all
+            (e.g. dropped by the server's deadline for a request's arrival).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:  # said before a large body is held in memory
+                raise HTTPException(413, f"request body over {MAX_BODY} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise HTTPException(400, "the request body did not arrive whole") from None
+    return b"".join(chunks)
 
 
 def add_whatif(app: FastAPI, root: Path, workers: int = 1, queue: int = 3) -> Jobs:
@@ -66,9 +88,7 @@ def add_whatif(app: FastAPI, root: Path, workers: int = 1, queue: int = 3) -> Jo
 
     @app.post("/api/whatif")
     async def submit(request: Request) -> dict[str, Any]:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise HTTPException(413, f"request body over {MAX_BODY} bytes")
+        body = await _body(request)
         try:
             parsed = JobRequest.parse(json.loads(body or b"{}"))
             return jobs.submit(parsed)
@@ -87,6 +107,8 @@ def add_whatif(app: FastAPI, root: Path, workers: int = 1, queue: int = 3) -> Jo
             out = jobs.state(job_id)
         except KeyError:
             raise HTTPException(404, f"no what-if {job_id}") from None
+        if "error" in out:  # a worker's message may name the file it failed on
+            out["error"] = without_paths(str(out["error"]), root)
         if out["status"] == "done":
             try:
                 out["result"] = summary(jobs.directory(job_id))

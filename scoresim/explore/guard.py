@@ -1,0 +1,143 @@
+"""What every answer of the explorer passes through: the Host check and security headers.
+
+The explorer has no login: what keeps other sites' pages from reading it is the browser's
+same-origin rule. A page on ``evil.example`` whose name is made to resolve to 127.0.0.1
+(DNS rebinding) is same-origin with it by name, so the server answers only requests whose
+``Host`` is the address it listens on. The headers keep its pages from being framed,
+sniffed into another type, or running script from anywhere but the explorer itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "CSP",
+    "SECURITY_HEADERS",
+    "Guard",
+    "allowed_hosts",
+    "is_loopback",
+    "is_wildcard",
+]
+
+#: Script, style, data and fonts from the explorer only. Plotly draws with inline ``style``
+#: attributes and style rules, which 'self' alone blocks (charts lose their layout). No
+#: inline script and no eval.
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+#: Sent with every answer (also errors and refusals).
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", CSP),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+#: Names of this machine's loopback interface a browser may use.
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (localhost, 127.0.0.0/8, ::1)."""
+    ip = _address(host)
+    return host.lower() == "localhost" if ip is None else ip.is_loopback
+
+
+def is_wildcard(host: str) -> bool:
+    """Whether ``host`` means every address of this machine (0.0.0.0, ::, or empty)."""
+    ip = _address(host)
+    return host == "" or (ip is not None and ip.is_unspecified)
+
+
+def _named(host: str) -> str:
+    """``host`` as it appears in a Host header (an IPv6 address in brackets)."""
+    ip = _address(host)
+    return f"[{ip.compressed}]" if isinstance(ip, ipaddress.IPv6Address) else host.lower()
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
+    """The Host header values a server listening on ``host``:``port`` answers.
+
+    Loopback: ``localhost``, ``127.0.0.1`` and ``[::1]`` (and ``host`` itself) with the
+    port. Another address or name: that, with the port. Every address (0.0.0.0, ::): None,
+    any Host, since the names it is reached by are not known (the command warns).
+    Without the port too where it is 80, as browsers leave it out there.
+    """
+    if is_wildcard(host):
+        return None
+    names = {_named(host)}
+    if is_loopback(host):
+        names.update(_LOOPBACK_NAMES)
+    out = {f"{n}:{port}" for n in names}
+    if port == 80:
+        out |= names
+    return frozenset(out)
+
+
+class Guard:
+    """ASGI middleware: refuse requests for another Host; add the security headers.
+
+    Args:
+        app: The app it guards.
+        hosts: The Host values answered (lower case, with the port); None: any.
+    """
+
+    def __init__(self, app: ASGIApp, hosts: Collection[str] | None = None) -> None:
+        self.app = app
+        self.hosts = None if hosts is None else frozenset(h.lower() for h in hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 400 for another Host, else pass the request on and add the headers."""
+        if scope["type"] != "http":  # lifespan; the explorer serves no websockets
+            await self.app(scope, receive, send)
+            return
+        if self.hosts is not None:
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+            if host not in self.hosts:
+                await self._refuse(send)
+                return
+
+        async def send_guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_guarded)
+
+    @staticmethod
+    async def _refuse(send: Send) -> None:
+        """A short plain 400: the Host is not this server's (nothing about the server)."""
+        body = b"invalid Host header\n"
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS),
+        ]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
