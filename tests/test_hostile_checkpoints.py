@@ -192,3 +192,21 @@ def test_a_checkpoint_of_another_code_version_warns_once_and_resumes(
     with pytest.warns(CodeVersionWarning, match=r"0\.0\.1\+gdeadbeef") as seen:
         sim = load_checkpoint(path)
     assert len(seen) == 1 and sim.run().steps.size == 24
+
+
+FILES: dict[str, Callable[[bytes], bytes]] = {
+    "truncated to half": lambda good: good[: len(good) // 2],
+    "truncated to its first bytes": lambda good: good[:30],
+    "empty": lambda good: b"",
+    "garbage": lambda good: bytes(range(256)) * 8,
+    "a lone .npy array": lambda good: b"\x93NUMPY\x01\x00v\x00" + b" " * 118 + b"\n",
+}
+
+
+@pytest.mark.parametrize("case", list(FILES))
+def test_a_damaged_checkpoint_file_is_one_clear_line(good: Path, tmp_path: Path, case: str) -> None:
+    path = tmp_path / "bad.npz"
+    path.write_bytes(FILES[case](good.read_bytes()))
+    done = subprocess.run([sys.executable, "-c", LOAD, str(path)], capture_output=True, text=True)
+    assert done.returncode == 2, (case, done.returncode, done.stderr[-500:])
+    assert done.stdout.startswith("INPUT:") and "Traceback" not in done.stderr

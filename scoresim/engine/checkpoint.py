@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,8 @@ def load_checkpoint(path: str | Path, modules: Sequence[Module] = ()) -> Simulat
     try:
         with np.load(source, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        # A truncated file is not a zip archive any more; np.load says so with BadZipFile.
         raise InputError(f"{source}: not a readable checkpoint: {exc}") from None
     if "meta" not in arrays:
         raise InputError(f"{source}: not a scoresim checkpoint (no metadata)")
