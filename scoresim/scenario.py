@@ -294,7 +294,9 @@ class Scenario(StrictModel):
                             input=e["input"],
                         )
                     )
-        if not _stored(info):  # a stored run ran with what its version needed
+        # A stored run ran with what its version needed; and a module whose own table failed
+        # is there all the same: only its own error is news.
+        if not _stored(info) and not errors:
             errors += _missing_needs(out, known)
         if errors:
             raise ValidationError.from_exception_data("modules", errors)
