@@ -19,6 +19,7 @@ from scoresim.analysis.compare import RunSet, ScenarioRuns
 from scoresim.core.errors import InputError, ScoresimError
 from scoresim.results import load_run
 from scoresim.store import list_runs, run_dir
+from scoresim.store.load import runs_by_scenario
 
 __all__ = ["STUDIES", "point_labels", "refuse_study", "scenario_runs", "sweep_runs"]
 
@@ -81,23 +82,10 @@ def scenario_runs(root: Path, exp: dict[str, Any]) -> tuple[RunSet, list[str]]:
     Raises:
         InputError: If the directory holds no complete run, or none that can be read.
     """
-    rows = list_runs(root, "complete")
-    if not rows:
-        raise InputError(f"{root}: holds no complete run")
-    named = exp.get("scenarios")
-    order = list(named if isinstance(named, dict) else {}) or sorted(
-        {str(r["scenario"]) for r in rows}
-    )
     warnings: list[str] = []
     grouped: dict[str, ScenarioRuns] = {}
-    for name in order:
-        latest: dict[int, dict[str, Any]] = {}
-        for r in rows:
-            if r["scenario"] == name:
-                seen = latest.get(r["replicate"])
-                if seen is None or (r["finished"] or 0) > (seen["finished"] or 0):
-                    latest[r["replicate"]] = r
-        entry = _entry(root, name, [latest[k] for k in sorted(latest)], warnings)
+    for name, rows in runs_by_scenario(root, exp).items():
+        entry = _entry(root, name, rows, warnings)
         if entry is not None:
             grouped[name] = entry
     if not grouped:

@@ -14,7 +14,7 @@ from scoresim.results import MANIFEST_FILE, MEASURES_FILE, load_run
 from scoresim.store.layout import read_experiment, run_dir
 from scoresim.store.manifest import DB_FILE, list_runs
 
-__all__ = ["ego_tables", "load_results"]
+__all__ = ["ego_tables", "load_results", "runs_by_scenario"]
 
 
 def _single_run(path: Path) -> RunSet:
@@ -40,6 +40,35 @@ def _checked(root: Path, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def runs_by_scenario(root: Path, experiment: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each scenario's complete manifest rows, one per replicate, in the experiment's order.
+
+    Where a directory holds several runs of a replicate (e.g. repeated ``scoresim run`` with
+    other options), the one that finished last stands for it.
+
+    Raises:
+        InputError: If the directory holds no complete run, or a row is damaged.
+    """
+    rows = [_checked(root, r) for r in list_runs(root, "complete")]
+    if not rows:
+        raise InputError(f"{root}: holds no complete run")
+    named = experiment.get("scenarios")
+    order = list(named if isinstance(named, dict) else {}) or sorted(
+        {str(r["scenario"]) for r in rows}
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in order:
+        latest: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            if r["scenario"] == name:
+                seen = latest.get(r["replicate"])
+                if seen is None or (r["finished"] or 0) > (seen["finished"] or 0):
+                    latest[r["replicate"]] = r
+        if latest:
+            out[name] = [latest[k] for k in sorted(latest)]
+    return out
+
+
 def load_results(path: str | Path) -> RunSet:
     """Load a results directory (from run, compare or sweep) or a single run's directory.
 
@@ -51,27 +80,9 @@ def load_results(path: str | Path) -> RunSet:
         return _single_run(root)
     if not root.is_dir():
         raise InputError(f"{root}: no such results directory")
-    rows = [_checked(root, r) for r in list_runs(root, "complete")]
-    if not rows:
-        raise InputError(f"{root}: holds no complete run")
     experiment = read_experiment(root)
-    scenarios = experiment.get("scenarios")
-    order = list(scenarios if isinstance(scenarios, dict) else {}) or sorted(
-        {r["scenario"] for r in rows}
-    )
     grouped: dict[str, ScenarioRuns] = {}
-    for name in order:
-        # One run per replicate: where a directory holds several (e.g. repeated `scoresim
-        # run` with other options), the one that finished last stands for it.
-        latest: dict[int, dict[str, Any]] = {}
-        for r in rows:
-            if r["scenario"] == name:
-                seen = latest.get(r["replicate"])
-                if seen is None or (r["finished"] or 0) > (seen["finished"] or 0):
-                    latest[r["replicate"]] = r
-        mine = [latest[k] for k in sorted(latest)]
-        if not mine:
-            continue
+    for name, mine in runs_by_scenario(root, experiment).items():
         dirs = [run_dir(root, r["run_id"]) for r in mine]
         grouped[name] = ScenarioRuns(
             name, [load_run(d) for d in dirs], dirs, [int(r["replicate"]) for r in mine]
