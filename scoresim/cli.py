@@ -215,14 +215,17 @@ def _batch(
     wait: bool = False,
 ) -> Iterator[tuple[Executor, _RunBar]]:
     """``out``'s writer lock, an executor and its progress bar (told runs' months)."""
-    with (
-        _writing(out, wait),
-        _executor(kind, workers, cluster) as ex,
-        _RunBar(label, _show_progress(as_json)) as bar,
-    ):
-        if bar.enabled:
-            ex.months = bar.months
-        yield ex, bar
+    try:
+        with (
+            _writing(out, wait),
+            _executor(kind, workers, cluster) as ex,
+            _RunBar(label, _show_progress(as_json)) as bar,
+        ):
+            if bar.enabled:
+                ex.months = bar.months
+            yield ex, bar
+    except RunFailedError as exc:  # e.g. a worker process killed: runs done are recorded
+        raise _fail(exc, EXIT_FAILED) from None
 
 
 class _RunBar:
@@ -862,13 +865,18 @@ def explore(
         sock = listen(host, port)
     except ListenError as exc:
         raise _fail(InputError(str(exc))) from None
-    port = sock.getsockname()[1]
-    if (exposed := exposure_warning(host)) is not None:
+    # What the socket is bound to, not how --host spelled it: "127.1", "0" and "2130706433"
+    # are addresses too, and browsers send the address in its usual form.
+    bound, port = str(sock.getsockname()[0]), int(sock.getsockname()[1])
+    if (exposed := exposure_warning(bound)) is not None:
         warn(exposed)
+    hosts = allowed_hosts(bound, port)
+    if hosts is not None:  # and the name it was asked for, as a browser would send it
+        hosts = hosts | (allowed_hosts(host, port) or frozenset())
     # Load the default citizen view in the background: at 10M citizens that takes seconds.
     threading.Thread(target=data.warm, daemon=True).start()
-    typer.echo(f"scoresim explorer at {url(host, port)} (Ctrl-C to stop)")
-    serve(create_app(data, hosts=allowed_hosts(host, port)), sock)
+    typer.echo(f"scoresim explorer at {url(bound, port)} (Ctrl-C to stop)")
+    serve(create_app(data, hosts=hosts), sock)
 
 
 @app.command()
@@ -923,6 +931,7 @@ def runs(
 @app.command()
 def repair(
     results: Annotated[Path, typer.Argument(help="A results directory.")],
+    wait: Wait = False,
     as_json: AsJson = False,
 ) -> None:
     """Rebuild a results directory's manifest from its run files, which are the truth.
@@ -932,7 +941,8 @@ def repair(
     them; a manifest that cannot be read is moved aside and rebuilt.
     """
     try:
-        done = repair_store(results)
+        with _writing(results if results.is_dir() else None, wait):
+            done = repair_store(results)
     except InputError as exc:
         raise _fail(exc) from None
     summary = {
@@ -1011,6 +1021,8 @@ def main() -> None:
     was_writing: list[Path] = []
 
     def stop(signum: int, frame: Any) -> None:
+        if stopped:  # stopping already: a second Ctrl-C must not cut the recording short
+            return
         stopped.append(signum)
         was_writing.extend(_writing_now)
         raise KeyboardInterrupt

@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -297,13 +298,19 @@ def verify_run(run_dir: str | Path, checksums: bool = True) -> str | None:
         if rel.is_absolute() or ".." in rel.parts or not isinstance(want, dict):
             return f"{MANIFEST_FILE}: its list of files is damaged"
         path = out / rel
+        try:  # lstat: a link (say to /dev/zero) is not a file of the run, and is not followed
+            info_ = path.lstat()
+        except (OSError, ValueError):  # ValueError: a name with a NUL byte
+            return f"{name!r}: missing"
+        if not stat.S_ISREG(info_.st_mode):
+            return f"{name!r}: not a plain file"
+        if info_.st_size != want.get("bytes"):
+            return f"{name}: {info_.st_size:,} bytes where {want.get('bytes')} were written"
         try:
-            size = path.stat().st_size
-        except OSError:
-            return f"{name}: missing"
-        if size != want.get("bytes"):
-            return f"{name}: {size:,} bytes where {want.get('bytes')} were written"
-        if checksums and fingerprint(path)["sha256"] != want.get("sha256"):
+            same = not checksums or fingerprint(path)["sha256"] == want.get("sha256")
+        except OSError as exc:
+            return f"{name}: unreadable ({exc.strerror or exc})"
+        if not same:
             return f"{name}: its checksum differs from the one written"
     return None
 
@@ -364,7 +371,13 @@ def load_run(run_dir: str | Path) -> RunResult:
 
 def _number(value: Any) -> float:
     """A timing from ``run.json``; 0 where it is not a finite number."""
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def _warn_version(version: str, out: Path) -> None:

@@ -727,3 +727,47 @@ def test_pages_work_under_the_policy_in_chromium(served: Explorer) -> None:
         browser.close()
     blocked = [m for m in said if "Content Security Policy" in m or "page error" in m]
     assert not blocked, blocked
+
+
+# -- found in review: shorthand addresses, cross-site writes --------------------------------
+
+
+@pytest.mark.parametrize("spelled", ["127.1", "2130706433"])
+def test_a_loopback_address_in_shorthand_is_loopback(
+    results: Path, tmp_path: Path, spelled: str
+) -> None:
+    with explorer(results, tmp_path / "err.txt", "--host", spelled) as ex:
+        assert "no authentication" not in ex.stderr
+        assert ex.url.startswith("http://127.0.0.1:")
+        for host in (f"127.0.0.1:{ex.port}", f"localhost:{ex.port}"):
+            r = httpx.get(f"{local(ex)}/api/overview", headers={"Host": host}, timeout=10)
+            assert r.status_code == 200, host
+
+
+@pytest.mark.parametrize(
+    ("headers", "refused"),
+    [
+        ({"Origin": "http://evil.example"}, True),
+        ({"Sec-Fetch-Site": "cross-site"}, True),
+        ({"Sec-Fetch-Site": "same-site"}, True),
+        ({"Origin": "http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}, False),
+        ({"Origin": "http://127.0.0.1:{port}"}, False),
+        ({}, False),  # not from a browser's page (curl, scripts)
+    ],
+)
+def test_a_page_of_another_site_cannot_start_a_job(
+    served: Explorer, headers: dict[str, str], refused: bool
+) -> None:
+    sent = {k: v.format(port=served.port) for k, v in headers.items()}
+    # A text/plain body, as a cross-site form or fetch sends without asking first.
+    r = httpx.post(
+        f"{local(served)}/api/whatif",
+        content=b'{"agents": "not a number"}',
+        headers={"Content-Type": "text/plain;charset=UTF-8", **sent},
+        timeout=10,
+    )
+    if refused:
+        assert r.status_code == 403 and r.text == "cross-site request refused\n"
+    else:
+        assert r.status_code == 422  # reached the request's own check, and refused there
+    assert r.headers["x-content-type-options"] == "nosniff"

@@ -319,15 +319,22 @@ def test_an_unwritable_out_is_one_line(tmp_path: Path) -> None:
 # --- interrupts -----------------------------------------------------------------------------
 
 
-def _interrupted_sweep(tmp_path: Path, send: signal.Signals) -> tuple[Path, list[str]]:
-    """Start a 6-run sweep on two workers, interrupt it after two runs, return its cmd."""
-    design = write_design(
+def _long_design(tmp_path: Path) -> Path:
+    """Six runs of a few seconds each."""
+    return write_design(
         tmp_path / "d.toml",
         'name = "long"\nscenario = "social-credit"\nmethod = "factorial"\nreplicates = 1\n'
         '[overrides]\n"society.agents" = 2500\nsteps = 36\n'
         '[parameters]\n"modules.expression.base_rate" = { values = [0.1, 0.15, 0.2, 0.25, '
         "0.3, 0.35] }\n",
     )
+
+
+def _interrupted_sweep(
+    tmp_path: Path, send: signal.Signals, twice: bool = False
+) -> tuple[Path, list[str]]:
+    """Start a 6-run sweep on two workers, interrupt it after two runs, return its cmd."""
+    design = _long_design(tmp_path)
     out = tmp_path / "sw"
     cmd = [sys.executable, "-m", "scoresim", "sweep", str(design), "-o", str(out), "-w", "2"]
     proc = subprocess.Popen(
@@ -345,6 +352,9 @@ def _interrupted_sweep(tmp_path: Path, send: signal.Signals) -> tuple[Path, list
     if send == signal.SIGINT:  # as a terminal's Ctrl-C: to the whole process group
         os.killpg(proc.pid, signal.SIGINT)
     else:
+        proc.send_signal(send)
+    if twice:  # impatient: again while it stops
+        time.sleep(0.01)
         proc.send_signal(send)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + send, err
@@ -405,3 +415,168 @@ def test_another_code_version_is_one_warning(cmp: Path) -> None:
     assert res.returncode == 0, res.stderr
     warned = [ln for ln in res.stderr.splitlines() if "warning:" in ln]
     assert len(warned) == 1 and "0.0.1+gdeadbeef" in warned[0], res.stderr
+
+
+# --- found in review: links, odd run.json values, threads, a dying worker --------------------
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_untouched(
+    cmp: Path, tmp_path: Path
+) -> None:
+    precious = tmp_path / "precious.txt"
+    precious.write_text("precious")
+    lock = cmp / LOCK_FILE
+    lock.unlink(missing_ok=True)
+    lock.symlink_to(precious)
+    one_line(scoresim("repair", cmp), 2, LOCK_FILE, "is a link")
+    lock.unlink()
+    os.link(precious, lock)  # a hard link: the same file under two names
+    one_line(scoresim(*COMPARE, "--out", cmp, "--resume"), 2, "not a plain file of its own")
+    assert precious.read_text() == "precious"
+
+
+def _edit_run_json(cmp: Path, edit: dict[str, object]) -> Path:
+    d = first_run_dir(cmp)
+    info = json.loads((d / MANIFEST_FILE).read_text())
+    for key, value in edit.items():
+        if key.startswith("files/"):
+            info["files"][key[6:]] = value
+        else:
+            info[key] = value
+    (d / MANIFEST_FILE).write_text(json.dumps(info))
+    return d
+
+
+def first_run_dir(cmp: Path) -> Path:
+    return sorted(d for d in (cmp / "runs").iterdir() if not d.name.startswith("."))[0]
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "."])
+def test_a_listed_file_that_is_no_plain_file_is_damage_not_a_hang(cmp: Path, target: str) -> None:
+    d = first_run_dir(cmp)
+    if target == "fifo":
+        os.mkfifo(d / "extra.parquet")
+        name = "extra.parquet"
+    elif target == ".":
+        name = "."
+    else:
+        (d / "extra.parquet").symlink_to(target)
+        name = "extra.parquet"
+    _edit_run_json(cmp, {f"files/{name}": {"bytes": 0, "sha256": "0"}})
+    assert "not a plain file" in (verify_run(d) or "")
+    res = scoresim("repair", cmp, "--json", timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert d.name in json.loads(res.stdout)["damaged"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"files/a\u0000b": {"bytes": 1, "sha256": "x"}},
+        {"started": 10**400, "finished": 10**400, "elapsed_s": -(10**400)},
+        {"replicate": 2**40, "seed": -1},
+        {"replicate": True, "params": [1, 2], "experiment": 5},
+    ],
+)
+def test_odd_values_in_run_json_are_damage_or_ignored_never_a_traceback(
+    cmp: Path, edit: dict[str, object]
+) -> None:
+    _edit_run_json(cmp, edit)
+    for command in (("repair", cmp), ("report", cmp), ("runs", cmp)):
+        res = scoresim(*command)
+        assert res.returncode in (0, 2) and "Traceback" not in res.stderr, (command, res.stderr)
+    assert len(list_runs(cmp, "complete")) in (3, 4)  # a damaged run out, none lost
+
+
+def test_another_thread_is_another_writer(tmp_path: Path) -> None:
+    from scoresim import InputError
+
+    root = tmp_path / "threads"
+    said: list[str] = []
+    inside = threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with writer_lock(root):
+            inside.set()
+            release.wait(10)
+
+    t = threading.Thread(target=first)
+    t.start()
+    inside.wait(10)
+    try:
+        with writer_lock(root):
+            said.append("both in")
+    except InputError as exc:
+        said.append(str(exc))
+    release.set()
+    t.join()
+    assert len(said) == 1 and "another scoresim process is writing here" in said[0]
+    with writer_lock(root), writer_lock(root):  # the same thread again: nested, fine
+        pass
+
+
+def test_repair_waits_its_turn_with_wait(cmp: Path) -> None:
+    with writer_lock(cmp):
+        one_line(scoresim("repair", cmp), 2, "add --wait")
+    assert scoresim("repair", cmp, "--wait").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "experiment",
+    [
+        {"kind": "sweep"},
+        {"kind": "sweep", "method": "sobol", "outputs": ["x"], "points": [], "runs": []},
+        {
+            "kind": "sweep",
+            "method": "morris",
+            "outputs": ["expression_rate"],
+            "problem": {"num_vars": 1, "names": ["a"], "bounds": [[0, 1]]},
+            "points": [{"a": "text"}],
+            "runs": [["r"]],
+        },
+        {
+            "kind": "sweep",
+            "method": "sobol",
+            "outputs": ["expression_rate"],
+            "problem": {"num_vars": 2, "names": ["a"], "bounds": [[0, 1]]},
+            "points": [],
+            "runs": [],
+        },
+    ],
+)
+def test_sensitivity_on_a_damaged_sweep_description_is_one_line(
+    cmp: Path, experiment: dict[str, object]
+) -> None:
+    (cmp / "experiment.json").write_text(json.dumps(experiment))
+    one_line(scoresim("sensitivity", cmp), 2, "experiment.json")
+
+
+def test_a_second_signal_while_stopping_keeps_the_manifest_consistent(tmp_path: Path) -> None:
+    out, _ = _interrupted_sweep(tmp_path, signal.SIGTERM, twice=True)
+    assert {r["run_id"] for r in list_runs(out, "complete")} == done_ids(out)
+
+
+def test_a_worker_killed_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    design = _long_design(tmp_path)
+    out = tmp_path / "k"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scoresim", "sweep", str(design), "-o", str(out), "-w", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 120
+    while len(done_ids(out)) < 1:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    # A pool worker: a grandchild through the forkserver, running numba.
+    workers = [c for c in parent.children(recursive=True) if "forkserver" not in c.cmdline()]
+    busy = max(workers, key=lambda c: c.cpu_times().user)
+    busy.kill()
+    _, err = proc.communicate(timeout=120)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert "worker process died" in lines[-1], err
+    assert {r["run_id"] for r in list_runs(out, "complete")} == done_ids(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ class BatchReport:
     failures: dict[str, str]
 
 
-def done_ids(root: Path) -> set[str]:
+def done_ids(root: Path, among: Iterable[str] | None = None) -> set[str]:
     """Runs whose files are complete: those run.json lists, with its sizes and checksums.
 
     The files are the truth and the manifest is their index: a run finished just before a
@@ -53,9 +53,10 @@ def done_ids(root: Path) -> set[str]:
     runs = root / "runs"
     if not runs.is_dir():
         return set()
+    dirs = runs.iterdir() if among is None else (runs / i for i in among)
     return {
         d.name
-        for d in runs.iterdir()
+        for d in dirs
         if not d.name.startswith(".") and (d / MANIFEST_FILE).is_file() and verify_run(d) is None
     }
 
@@ -165,8 +166,9 @@ def _run_locked(
         # that no run finishes behind the manifest's back, then record every run whose
         # files are complete, so the manifest says what the directory holds.
         executor.abort()
-        finished = done_ids(root) - complete_before
-        buffer += [_record_from_files(root, by_id[i]) for i in finished - recorded if i in by_id]
+        # Only the runs not yet heard of are checked: a stop must not wait to re-hash them all.
+        finished = done_ids(root, (s.run_id for s in todo if s.run_id not in recorded))
+        buffer += [_record_from_files(root, by_id[i]) for i in finished]
         upsert(root, buffer)
         raise
     upsert(root, buffer)

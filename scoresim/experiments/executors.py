@@ -12,9 +12,10 @@ import multiprocessing as mp
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from scoresim.core.errors import InputError
+from scoresim.core.errors import InputError, RunFailedError
 from scoresim.engine.simulation import Progress
 from scoresim.experiments.runner import execute
 from scoresim.experiments.spec import RunSpec
@@ -160,6 +161,15 @@ class PoolExecutor:
 
     def run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
         """Submit every spec; yield records as they complete (telling ``months`` meanwhile)."""
+        try:
+            yield from self._run(specs, root)
+        except BrokenProcessPool:
+            raise RunFailedError(
+                "a worker process died (killed, or out of memory?); the runs that finished "
+                "are recorded, and --resume continues"
+            ) from None
+
+    def _run(self, specs: Sequence[RunSpec], root: str) -> Iterator[RunRecord]:
         if self.months is None:
             futures = {self._pool.submit(execute, s, root): s for s in specs}
             for fut in cf.as_completed(futures):

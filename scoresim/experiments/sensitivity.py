@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scoresim.core.errors import InputError
 from scoresim.store import EXPERIMENT_FILE, connect, read_experiment
@@ -42,6 +43,58 @@ def final_values(root: Path, outputs: list[str]) -> dict[str, dict[str, float]]:
     }
 
 
+class _Problem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    num_vars: int
+    names: list[str]
+    bounds: list[tuple[float, float]]
+
+
+class _StoredSweep(BaseModel):
+    """The parts of a sweep's ``experiment.json`` that sensitivity reads."""
+
+    kind: Literal["sweep"]
+    method: Literal["factorial", "lhs", "sobol", "morris"]
+    problem: _Problem
+    outputs: list[str] = Field(min_length=1)
+    points: list[dict[str, float | int | str | bool | None]]
+    runs: list[list[str]]
+
+    @model_validator(mode="after")
+    def _agree(self) -> _StoredSweep:
+        if len(self.points) != len(self.runs):
+            raise ValueError("as many points as lists of runs")
+        names = self.problem.names
+        if not len(names) == self.problem.num_vars == len(self.problem.bounds):
+            raise ValueError("a problem with as many names as bounds")
+        if self.method == "morris" and not all(
+            isinstance(p.get(n), int | float) for p in self.points for n in names
+        ):
+            raise ValueError("every point with a number for every parameter")
+        return self
+
+
+def _stored_sweep(root: Path) -> dict[str, Any]:
+    """A sweep's ``experiment.json``, checked to have what sensitivity reads.
+
+    Raises:
+        InputError: Not a sweep's directory, or its description is damaged.
+    """
+    exp = read_experiment(root)
+    if not exp:
+        raise InputError(f"{root}: no {EXPERIMENT_FILE}; run `scoresim sweep` into it first")
+    if exp.get("kind") != "sweep":
+        raise InputError(f"{root}: holds a {exp.get('kind')!r} experiment, not a sweep")
+    try:
+        return _StoredSweep.model_validate(exp).model_dump()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "(top level)"
+        raise InputError(
+            f"{root / EXPERIMENT_FILE}: not a sweep this version reads ({where}: {first['msg']})"
+        ) from None
+
+
 def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
     """Compute sensitivity indices for a sweep stored in ``root``.
 
@@ -54,11 +107,7 @@ def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
     Raises:
         InputError: Not a sweep directory, or a Sobol/Morris sweep with runs missing.
     """
-    exp = read_experiment(root)
-    if not exp:
-        raise InputError(f"{root}: no {EXPERIMENT_FILE}; run `scoresim sweep` into it first")
-    if exp.get("kind") != "sweep":
-        raise InputError(f"{root}: holds a {exp.get('kind')!r} experiment, not a sweep")
+    exp = _stored_sweep(root)
     outputs = outputs or list(exp["outputs"])
     finals = final_values(root, outputs)
     points: list[dict[str, Any]] = exp["points"]
@@ -91,7 +140,15 @@ def sensitivity(root: Path, outputs: list[str] | None = None) -> dict[str, Any]:
         "warnings": [],
     }
     for j, out in enumerate(outputs):
-        report["indices"][out] = _indices(method, problem, points, y[:, j], complete[:, j])
+        try:
+            report["indices"][out] = _indices(method, problem, points, y[:, j], complete[:, j])
+        except (ValueError, KeyError, IndexError, TypeError, ZeroDivisionError) as exc:
+            # The design's points and problem were checked for shape, not for agreeing with
+            # each other as SALib's sampler made them: an edited file can still disagree.
+            raise InputError(
+                f"{root / EXPERIMENT_FILE}: its design does not fit its {method} method "
+                f"({type(exc).__name__}: {str(exc)[:120]})"
+            ) from None
         if method == "sobol":
             report["warnings"] += _sobol_warnings(out, report["indices"][out])
     return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -115,11 +116,16 @@ class Guard:
         if scope["type"] != "http":  # lifespan; the explorer serves no websockets
             await self.app(scope, receive, send)
             return
-        if self.hosts is not None:
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
-            if host not in self.hosts:
-                await self._refuse(send)
-                return
+        headers = dict(scope["headers"])
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        if self.hosts is not None and host not in self.hosts:
+            await self._refuse(send, 400, b"invalid Host header\n")
+            return
+        if scope["method"] not in _SAFE_METHODS and _cross_site(headers, host):
+            # A page elsewhere can send a form or a text/plain POST without asking first
+            # (no CORS preflight): what changes anything must come from the explorer's pages.
+            await self._refuse(send, 403, b"cross-site request refused\n")
+            return
 
         async def send_guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -131,13 +137,31 @@ class Guard:
         await self.app(scope, receive, send_guarded)
 
     @staticmethod
-    async def _refuse(send: Send) -> None:
-        """A short plain 400: the Host is not this server's (nothing about the server)."""
-        body = b"invalid Host header\n"
+    async def _refuse(send: Send, status: int, body: bytes) -> None:
+        """A short plain refusal that says nothing about the server."""
         headers = [
             (b"content-type", b"text/plain; charset=utf-8"),
             (b"content-length", str(len(body)).encode()),
             *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS),
         ]
-        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+#: Methods that change nothing, which any page may send.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _cross_site(headers: dict[bytes, bytes], host: str) -> bool:
+    """Whether a request comes from a page of another site (what browsers say of it).
+
+    ``Sec-Fetch-Site`` where the browser sends it, else ``Origin``, which must name the
+    Host it is sent to. A request with neither is not from a browser's page (curl, tests).
+    """
+    site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
+    if site:
+        return site not in ("same-origin", "none")
+    origin = headers.get(b"origin", b"").decode("latin-1").lower()
+    if not origin:
+        return False
+    return urlsplit(origin).netloc != host

@@ -23,6 +23,7 @@ from scoresim.explore.whatif_request import AS_IS, REPLICATES, SUMMARY_FILE, WHA
 from scoresim.results import SNAPSHOT_DIR, atomic_write
 from scoresim.scenario import load_scenario
 from scoresim.store import load_results
+from scoresim.store.lock import LOCK_FILE, writer_lock
 
 __all__ = ["citizen_in_both", "run_job", "summary"]
 
@@ -48,21 +49,31 @@ def run_job(request: JobRequest, out: Path, months: Any) -> None:
         done[run_id] = d
         months.value = sum(done.values())
 
-    # A run that failed or was killed before may have left its runs: start afresh.
-    shutil.rmtree(out, ignore_errors=True)
-    try:
-        as_is, what_if = request.overrides()
-        worlds = [load_scenario(request.preset, as_is), load_scenario(request.preset, what_if)]
-        executor = InProcessExecutor()
-        executor.months = tell
-        runs = compare(worlds, replicates=REPLICATES, executor=executor, out=out, control=AS_IS)
-        text = json.dumps(_summarise(request, runs, out), indent=2)
-        atomic_write(out / SUMMARY_FILE, lambda p: p.write_text(text, encoding="utf-8"))
-    except Exception as exc:  # the app shows the error's one line; the process then ends
-        out.mkdir(parents=True, exist_ok=True)
-        line = str(exc).splitlines()[0] if str(exc) else ""
-        (out / "error.txt").write_text(f"{type(exc).__name__}: {line}", encoding="utf-8")
-        raise
+    # The job's directory is this process's alone (another explorer over the same results
+    # may run the same request): a second one stops here, touching nothing.
+    with writer_lock(out):
+        # A run that failed or was killed before may have left its runs: start afresh.
+        for child in out.iterdir():
+            if child.name != LOCK_FILE:
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        try:
+            as_is, what_if = request.overrides()
+            worlds = [
+                load_scenario(request.preset, as_is),
+                load_scenario(request.preset, what_if),
+            ]
+            executor = InProcessExecutor()
+            executor.months = tell
+            runs = compare(worlds, replicates=REPLICATES, executor=executor, out=out, control=AS_IS)
+            text = json.dumps(_summarise(request, runs, out), indent=2)
+            atomic_write(out / SUMMARY_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+        except Exception as exc:  # the app shows the error's one line; the process then ends
+            line = str(exc).splitlines()[0] if str(exc) else ""
+            (out / "error.txt").write_text(f"{type(exc).__name__}: {line}", encoding="utf-8")
+            raise
 
 
 def _clean(v: float) -> float | None:

@@ -8,13 +8,15 @@ kernel's (``flock``), so it goes away with its process, even one killed by SIGKI
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from scoresim.core.errors import InputError
@@ -23,9 +25,10 @@ __all__ = ["LOCK_FILE", "writer_lock"]
 
 LOCK_FILE = ".scoresim.lock"
 
-# Directories this process holds, with how often: a command that holds a directory calls
+# Directories this thread holds, with how often: a command that holds a directory calls
 # run_batch, which takes the same lock again (flock would block on a second open file).
-_held: dict[Path, int] = {}
+# Another thread is another writer: it opens its own file and is refused like a process.
+_held: dict[tuple[Path, int], int] = {}
 _guard = threading.Lock()
 
 
@@ -35,16 +38,32 @@ def _holder(fd: int) -> str:
         info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
         since = time.strftime("%H:%M:%S", time.localtime(float(info["since"])))
         return f"pid {int(info['pid'])}, `{str(info['command'])[:120]}` since {since}"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return "another process"
 
 
 def _open(root: Path) -> int:
+    """The lock file, opened for writing: a regular file of its own, never a link.
+
+    A results directory may come from someone else: a lock file that is a symbolic or hard
+    link to another file would have that file overwritten by the holder's stamp.
+    """
     try:
         root.mkdir(parents=True, exist_ok=True)
-        return os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(
+            root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666
+        )
     except OSError as exc:
-        raise InputError(f"{root}: cannot write results here: {exc.strerror or exc}") from None
+        reason = "is a link" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise InputError(f"{root}: cannot write results here: {LOCK_FILE} {reason}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise InputError(
+            f"{root}: cannot write results here: {LOCK_FILE} is not a plain file of its own "
+            "(a link or a special file); remove it"
+        )
+    return fd
 
 
 @contextmanager
@@ -65,7 +84,7 @@ def writer_lock(
         InputError: If another process holds it and ``wait`` is false, or ``root`` cannot
             be written.
     """
-    key = root.resolve()
+    key = (root.resolve(), threading.get_ident())
     with _guard:
         if key in _held:  # this process holds it already (a command, then its batch)
             _held[key] += 1
@@ -93,15 +112,22 @@ def writer_lock(
             with _guard:
                 del _held[key]
             if created and {p.name for p in root.iterdir()} == {LOCK_FILE}:
-                (root / LOCK_FILE).unlink()
-                root.rmdir()
+                # Another writer may be creating it again meanwhile: then it stays.
+                with suppress(OSError):
+                    (root / LOCK_FILE).unlink()
+                    root.rmdir()
     finally:
         os.close(fd)  # closing the file releases the lock
 
 
 def _locked(root: Path, wait: bool, waiting: Callable[[str], None] | None) -> int:
     """An open lock file of ``root`` that this process holds the lock of."""
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock
+        raise InputError(
+            f"{root}: writing results needs a POSIX system (Linux, macOS, WSL) for its lock"
+        ) from None
 
     told = False
     while True:
@@ -114,7 +140,7 @@ def _locked(root: Path, wait: bool, waiting: Callable[[str], None] | None) -> in
                 os.close(fd)
                 raise InputError(
                     f"{root}: another scoresim process is writing here ({holder}); add --wait "
-                    "to start when it is done, or use another --out directory"
+                    "to start when it is done, or write elsewhere"
                 ) from None
             if waiting is not None and not told:
                 waiting(holder)

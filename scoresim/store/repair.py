@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -42,7 +43,13 @@ def _int(info: dict[str, Any], key: str, default: int) -> int:
 
 def _time(info: dict[str, Any], key: str) -> float | None:
     value = info.get(key)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def record_from_files(path: Path, base: RunRecord) -> RunRecord:
@@ -58,13 +65,14 @@ def record_from_files(path: Path, base: RunRecord) -> RunRecord:
         info = {}
     params = info.get("params")
     seed = _int(info, "seed", base.seed)
+    replicate = _int(info, "replicate", base.replicate)  # the manifest's column is 32-bit
     return RunRecord(
         run_id=base.run_id,
         experiment=_text(info, "experiment", base.experiment),
         scenario=_text(info, "scenario", base.scenario),
         scenario_hash=_text(info, "scenario_hash", base.scenario_hash),
         seed=seed if 0 <= seed < 2**64 else base.seed,
-        replicate=_int(info, "replicate", base.replicate),
+        replicate=replicate if -(2**31) <= replicate < 2**31 else base.replicate,
         code_version=_text(info, "code_version", base.code_version),
         status="complete",
         started=_time(info, "started"),

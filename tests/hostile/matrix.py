@@ -250,12 +250,17 @@ def _net_run(
     res = e.run("run", "net.toml", "-t", "1", "--out", e.work / "netrun", "--json")
     if res.returncode != 0:
         return one_line(res)
+    # The society as built from the file, before a month of births, deaths and new ties.
+    built = e.py(
+        "from scoresim import Simulation, load_scenario\n"
+        "net = Simulation(load_scenario('net.toml')).network\n"
+        "print(net.indptr.size - 1, net.indices.size // 2)\n"
+    )
+    pop, got = (int(x) for x in built.stdout.split())
     if nodes is None:
-        return False, f"accepted a bad file: {json.loads(res.stdout)['final'].get('population')}"
-    final = json.loads(res.stdout)["final"]
-    pop, got = final.get("population"), final.get("ties")
+        return False, f"accepted a bad file: {pop} citizens, {got} ties"
     ok = pop == nodes and (ties is None or got == ties)
-    return ok, f"population {pop}, ties {got} (want {nodes}, {ties})"
+    return ok, f"{pop} citizens, {got} ties (want {nodes}, {ties})"
 
 
 def huge_ids(e: Env) -> Outcome:
@@ -670,7 +675,7 @@ def port_taken(e: Env) -> Outcome:
     return ok and not printed, ("printed its address first; " if printed else "") + said
 
 
-def wildcard_warning(e: Env) -> Outcome:
+def wildcard_warning(e: Env, host: str = "0.0.0.0") -> Outcome:
     out = compare_dir(e)
     port = _free_port()
     proc = subprocess.Popen(
@@ -681,7 +686,7 @@ def wildcard_warning(e: Env) -> Outcome:
             "explore",
             str(out),
             "--host",
-            "0.0.0.0",
+            host,
             "--port",
             str(port),
         ],
@@ -692,12 +697,16 @@ def wildcard_warning(e: Env) -> Outcome:
         text=True,
     )
     try:
-        _get(port, "/api/overview")
+        code, _, _ = _get(port, "/api/overview", deadline_s=20)
+    except Exception:
+        code = 0
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=20)
-    warned = "network" in err.lower() or "warning" in err.lower()
-    return warned, "warned" if warned else "no warning"
+    if "Traceback" in err:
+        return False, "traceback: " + err.strip().splitlines()[-1][:80]
+    warned = "network" in err.lower()
+    return warned and code == 200, f"served {code}, " + ("warned" if warned else "no warning")
 
 
 CASES: dict[str, Callable[[Env], Outcome]] = {
@@ -747,7 +756,7 @@ CASES: dict[str, Callable[[Env], Outcome]] = {
     "run(until=10**9) of a 12-month scenario": until_huge,
     "results of another code version": other_version,
     "mean_degree = 500 with 100 agents": lambda e: scenario_file(
-        e, 'extends = "no-score"\n[society]\nagents = 100\nmean_degree = 500\n'
+        e, 'extends = "no-score"\n[society]\nagents = 100\n[society.network]\nmean_degree = 500\n'
     ),
     "all five score weights 0": lambda e: scenario_file(
         e,
