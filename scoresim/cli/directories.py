@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from scoresim.cli.batch import _writing
 from scoresim.cli.options import AsJson, Control, Wait
-from scoresim.cli.output import _fail, _fmt, _out, err_console
+from scoresim.cli.output import _fail, _fmt, _out, _warn
 from scoresim.core.errors import InputError
 from scoresim.store import list_runs
 from scoresim.store.manifest import STATUSES
@@ -77,17 +76,12 @@ def explore(
     from scoresim.explore.guard import allowed_hosts
     from scoresim.explore.server import ListenError, exposure_warning, listen, serve, url
 
-    def warn(text: str) -> None:  # one line each, however narrow the terminal
-        err_console.print(
-            f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True
-        )
-
     try:
         data = open_results(results, control)
     except InputError as exc:
         raise _fail(exc) from None
     for line in data.warnings:
-        warn(line)
+        _warn(line)
     # Bound before the address is printed: a port in use is said, not a dead address.
     try:
         sock = listen(host, port)
@@ -97,7 +91,7 @@ def explore(
     # are addresses too, and browsers send the address in its usual form.
     bound, port = str(sock.getsockname()[0]), int(sock.getsockname()[1])
     if (exposed := exposure_warning(bound)) is not None:
-        warn(exposed)
+        _warn(exposed)
     hosts = allowed_hosts(bound, port)
     if hosts is not None:  # and the name it was asked for, as a browser would send it
         hosts = hosts | (allowed_hosts(host, port) or frozenset())
@@ -128,12 +122,9 @@ def runs(
         r["status"] = run_state(results, r)
     broken = sum(r["status"] in ("missing", "damaged") for r in rows)
     if broken:
-        err_console.print(
-            f"[bold yellow]warning:[/] {broken} run(s) recorded complete have missing or "
-            f"damaged files; `scoresim repair {escape(str(results))}` records that, and "
-            "--resume reruns them",
-            highlight=False,
-            soft_wrap=True,
+        _warn(
+            f"{broken} run(s) recorded complete have missing or damaged files; "
+            f"`scoresim repair {results}` records that, and --resume reruns them"
         )
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")

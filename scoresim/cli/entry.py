@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from scoresim.cli.app import app
 from scoresim.cli.batch import _writing_now
-from scoresim.cli.output import err_console
+from scoresim.cli.output import _warn, err_console
 
 
 def _one_line_warning(
@@ -22,9 +22,7 @@ def _one_line_warning(
     line: str | None = None,
 ) -> None:
     """Warnings as one line each, like errors, without the source line Python adds."""
-    err_console.print(
-        f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True
-    )
+    _warn(str(message))
 
 
 def main() -> None:

@@ -34,6 +34,11 @@ def _fail(exc: ScoresimError, code: int = EXIT_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _warn(text: str) -> None:
+    """One warning line on stderr, however narrow the terminal."""
+    err_console.print(f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
 def _fmt(value: float | None) -> str:
     """A measure for people: thousands separators, four significant digits, no exponent."""
     if value is None or math.isnan(value):

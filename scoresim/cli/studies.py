@@ -26,8 +26,8 @@ from scoresim.cli.options import (
     Years,
     _whole_years,
 )
-from scoresim.cli.output import EXIT_FAILED, _fail, _fmt, _out, err_console
-from scoresim.core.errors import InputError, RunFailedError
+from scoresim.cli.output import _fail, _fmt, _out, _warn
+from scoresim.core.errors import InputError
 from scoresim.experiments.sensitivity import sensitivity as sensitivity_indices
 
 
@@ -47,7 +47,7 @@ def sensitivity(
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return
     for warning in report.get("warnings", []):
-        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+        _warn(warning)
     console = _out()
     console.print(
         f"{report['method']} sensitivity over {report['points_used']} of {report['points']} "
@@ -167,7 +167,7 @@ def calibrate_cmd(
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     for warning in result["warnings"]:
-        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+        _warn(warning)
     console = _out()
     if result["status"] != "calibrated":
         console.print(result["message"], highlight=False)
@@ -251,13 +251,11 @@ def robustness_cmd(
             )
     except InputError as exc:
         raise _fail(exc) from None
-    except RunFailedError as exc:
-        raise _fail(exc, EXIT_FAILED) from None
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     for warning in result["warnings"]:
-        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+        _warn(warning)
     study = result["study"]
     console = _out()
     console.print(
