@@ -580,3 +580,32 @@ def test_a_worker_killed_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert "worker process died" in lines[-1], err
     assert {r["run_id"] for r in list_runs(out, "complete")} == done_ids(out)
+
+
+def test_repair_makes_the_study_tables_again_from_their_files(cmp: Path, tmp_path: Path) -> None:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from scoresim.store.tables import TABLES_FILE, put_table
+
+    pq.write_table(pa.table({"fear": [0.5, 0.9], "weight": [0.25, 0.75]}), cmp / "post.parquet")
+    put_table(cmp, "posterior", cmp / "post.parquet")
+    outside = tmp_path / "outside.parquet"
+    pq.write_table(pa.table({"x": [1]}), outside)
+    (cmp / "linked.parquet").symlink_to(outside)
+    listed = json.loads((cmp / TABLES_FILE).read_text())
+    assert listed == {"posterior": "post.parquet"}
+    # Crafted entries: a path outside, a link, a name that is not an identifier.
+    listed |= {"evil": "../outside.parquet", "linked": "linked.parquet", "x; DROP": "post.parquet"}
+    (cmp / TABLES_FILE).write_text(json.dumps(listed))
+    (cmp / DB_FILE).write_bytes(b"")
+    done = repair(cmp)
+    assert done.moved_db is not None and done.tables == ["posterior"]
+    with duckdb.connect(str(cmp / DB_FILE), read_only=True) as con:
+        assert con.execute("SELECT fear, weight FROM posterior ORDER BY fear").fetchall() == [
+            (0.5, 0.25),
+            (0.9, 0.75),
+        ]
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert tables == {"runs", "posterior"}

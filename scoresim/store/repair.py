@@ -15,6 +15,7 @@ from scoresim.results import MANIFEST_FILE, verify_run
 from scoresim.store.layout import run_dir
 from scoresim.store.lock import writer_lock
 from scoresim.store.manifest import DB_FILE, RunRecord, list_runs, upsert
+from scoresim.store.tables import restore_tables
 
 __all__ = ["RepairReport", "record_from_files", "repair"]
 
@@ -29,6 +30,7 @@ class RepairReport:
     missing: list[str] = field(default_factory=list)
     leftovers: int = 0
     moved_db: Path | None = None
+    tables: list[str] = field(default_factory=list)
 
 
 def _text(info: dict[str, Any], key: str, default: str) -> str:
@@ -118,7 +120,8 @@ def repair(root: Path) -> RepairReport:
     that does not is marked failed with the reason, so ``--resume`` reruns it; a complete row
     whose directory is gone is marked failed too. A manifest DuckDB cannot read is moved
     aside (``scoresim.duckdb.damaged-TIME``) and rebuilt. Leftovers of interrupted runs are
-    removed. Holds the directory's writer lock.
+    removed; the study tables ``tables.json`` names are made again from their files. Holds
+    the directory's writer lock.
 
     Raises:
         InputError: If ``root`` is not a results directory, or another process writes it.
@@ -160,6 +163,8 @@ def repair(root: Path) -> RepairReport:
                 rows.append(record)
                 report.missing.append(run_id)
         upsert(root, rows)
+        if report.moved_db is not None:  # the study tables went with it: make them again
+            report.tables = restore_tables(root)
     return report
 
 

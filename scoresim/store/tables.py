@@ -1,17 +1,25 @@
 """Study tables kept in the store beside the manifest (a calibration's posterior, ...).
 
 The Parquet file a study writes is its truth; the table is a copy made for SQL, replaced
-whenever the study writes the file again.
+whenever the study writes the file again. ``tables.json`` names each table's file, so that
+``scoresim repair`` can make the tables again when it rebuilds the database.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import stat
 from pathlib import Path
 
+from scoresim.results import atomic_write
 from scoresim.store.manifest import connect
 
-__all__ = ["put_table"]
+__all__ = ["TABLES_FILE", "put_table", "restore_tables"]
+
+#: Which Parquet file (relative to the results directory) each study table copies.
+TABLES_FILE = "tables.json"
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def put_table(root: Path, name: str, parquet: Path) -> None:
@@ -20,10 +28,48 @@ def put_table(root: Path, name: str, parquet: Path) -> None:
     Raises:
         ValueError: If ``name`` is not a plain identifier.
     """
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"table name {name!r}: letters, digits and underscores only")
     with connect(root, views=False) as con:
         con.execute(
             f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet(?)",
             [str(parquet.resolve())],
         )
+    if parquet.resolve().parent != root.resolve():
+        return  # only a file of the directory itself can be found again by repair
+    known = {**_listed(root), name: parquet.name}
+    text = json.dumps(known, indent=2, sort_keys=True)
+    atomic_write(root / TABLES_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _listed(root: Path) -> dict[str, str]:
+    """The tables ``tables.json`` names, with their files: only plain names and paths."""
+    try:
+        data = json.loads((root / TABLES_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: v
+        for k, v in data.items()
+        if isinstance(k, str)
+        and _NAME.fullmatch(k)
+        and isinstance(v, str)
+        and re.fullmatch(r"[A-Za-z0-9_.-]+\.parquet", v)
+    }
+
+
+def restore_tables(root: Path) -> list[str]:
+    """Make again every table ``tables.json`` names whose file is there; return their names."""
+    done = []
+    for name, file in sorted(_listed(root).items()):
+        path = root / file
+        try:
+            plain = stat.S_ISREG(path.lstat().st_mode)
+        except OSError:
+            plain = False
+        if plain:
+            put_table(root, name, path)
+            done.append(name)
+    return done
