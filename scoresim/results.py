@@ -280,6 +280,8 @@ def verify_run(run_dir: str | Path, checksums: bool = True) -> str | None:
     ``run.json`` and a ``measures.parquet`` whose footer reads.
     """
     out = Path(run_dir)
+    if not (out / MANIFEST_FILE).is_file():
+        return f"{MANIFEST_FILE}: missing"
     try:
         info = _read_manifest(out)
     except InputError as exc:

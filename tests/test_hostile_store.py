@@ -609,3 +609,147 @@ def test_repair_makes_the_study_tables_again_from_their_files(cmp: Path, tmp_pat
         ]
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
     assert tables == {"runs", "posterior"}
+
+
+# --- found in the second review: links planted in a directory someone sent ---------------------
+
+
+def _victim(tmp_path: Path) -> Path:
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    (victim / "thesis.txt").write_text("my thesis")
+    (victim / "run.json").write_text("user data")
+    (victim / "burn_in.parquet").write_text("user burn")
+    return victim
+
+
+def _untouched(victim: Path) -> None:
+    assert sorted(p.name for p in victim.iterdir()) == [
+        "burn_in.parquet",
+        "run.json",
+        "sub",
+        "thesis.txt",
+    ]
+    assert (victim / "run.json").read_text() == "user data"
+    assert (victim / "burn_in.parquet").read_text() == "user burn"
+
+
+def test_a_planted_partial_link_is_removed_not_written_through(cmp: Path, tmp_path: Path) -> None:
+    victim = _victim(tmp_path)
+    run_id = first_run_dir(cmp).name
+    shutil.rmtree(cmp / "runs" / run_id)  # so that the rerun writes its partial directory
+    (cmp / "runs" / f".{run_id}.partial").symlink_to(victim)
+    (cmp / "runs" / f".{run_id}.replaced").symlink_to(victim)
+    res = scoresim(*COMPARE, "--out", cmp, "--resume", "--json")
+    assert res.returncode == 0, res.stderr
+    _untouched(victim)
+    assert (cmp / "runs" / run_id).is_dir() and not (cmp / "runs" / run_id).is_symlink()
+    assert len(done_ids(cmp)) == 4
+
+
+def test_runs_as_a_link_is_refused_by_every_writer(cmp: Path, tmp_path: Path) -> None:
+    victim = _victim(tmp_path)
+    (victim / ".cache.partial").mkdir()
+    (cmp / "runs").rename(tmp_path / "real-runs")
+    (cmp / "runs").symlink_to(victim)
+    for command in (("repair", cmp), (*COMPARE, "--out", cmp, "--resume")):
+        one_line(scoresim(*command), 2, "is a link")
+    _untouched_but = sorted(p.name for p in victim.iterdir())
+    assert ".cache.partial" in _untouched_but
+
+
+@pytest.mark.parametrize("which", [DB_FILE, f"{DB_FILE}.wal"])
+def test_a_linked_database_file_is_refused_and_its_target_untouched(
+    cmp: Path, tmp_path: Path, which: str
+) -> None:
+    precious = tmp_path / "important.txt"
+    precious.write_text("precious")
+    if which == DB_FILE:
+        (cmp / DB_FILE).unlink()
+    (cmp / which).symlink_to(precious)
+    for command in (("runs", cmp), (*COMPARE, "--out", cmp, "--resume")):
+        one_line(scoresim(*command), 2, "not a plain file of its own")
+    assert precious.read_text() == "precious"
+    assert scoresim("repair", cmp).returncode == 0
+    assert precious.read_text() == "precious"
+    assert len(list_runs(cmp, "complete")) == 4
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE runs RENAME TO runs_real; CREATE VIEW runs AS SELECT r.* REPLACE "
+        "((SELECT content FROM read_text('{secret}')) AS error) FROM runs_real r",
+        "CREATE MACRO leak() AS (SELECT content FROM read_text('{secret}'))",
+        "ALTER TABLE runs ADD COLUMN leak VARCHAR DEFAULT 'x'",
+    ],
+)
+def test_a_manifest_holding_code_is_refused_and_repair_moves_it_aside(
+    cmp: Path, tmp_path: Path, sql: str
+) -> None:
+    import duckdb
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET KEY")
+    with duckdb.connect(str(cmp / DB_FILE)) as con:
+        for statement in sql.format(secret=secret).split("; "):
+            con.execute(statement)
+    for command in (("runs", cmp, "--json"), ("report", cmp)):
+        res = scoresim(*command)
+        assert "TOP SECRET" not in res.stdout + res.stderr
+        one_line(res, 2, "repair")
+    done = json.loads(scoresim("repair", cmp, "--json").stdout)
+    assert done["manifest_moved_to"] and done["complete"] == 4
+    assert scoresim("report", cmp).returncode == 0
+
+
+def test_crafted_study_tables_cannot_replace_the_manifest(cmp: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from scoresim.store.tables import TABLES_FILE
+
+    pq.write_table(pa.table({"x": [1]}), cmp / "p.parquet")
+    (cmp / "junk.parquet").write_bytes(b"PAR1junk")
+    (cmp / TABLES_FILE).write_text(
+        json.dumps({"runs": "p.parquet", "select": "p.parquet", "fine": "junk.parquet"})
+    )
+    (cmp / DB_FILE).write_bytes(b"")
+    res = scoresim("repair", cmp, "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["complete"] == 4
+    assert scoresim("report", cmp).returncode == 0
+
+
+def test_manifest_rows_naming_paths_and_linked_run_directories_are_not_runs(
+    cmp: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    with duckdb.connect(str(cmp / DB_FILE)) as con:
+        first = con.execute("SELECT min(run_id) FROM runs").fetchone()[0]
+        con.execute("UPDATE runs SET run_id = '../../elsewhere' WHERE run_id = ?", [first])
+    one_line(scoresim("report", cmp), 2, "not a run's directory name")
+    assert scoresim("repair", cmp).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(first_run_dir(cmp), elsewhere)
+    (cmp / "runs" / "planted").symlink_to(elsewhere)
+    assert "planted" not in done_ids(cmp)
+    done = repair(cmp)
+    assert done.damaged.get("planted") == "its directory is a link"
+    assert "planted" not in {r["run_id"] for r in list_runs(cmp, "complete")}
+
+
+def test_a_what_if_job_directory_planted_as_a_link_is_refused(tmp_path: Path) -> None:
+    from scoresim import InputError
+    from scoresim.explore.whatif_request import JobRequest
+    from scoresim.explore.whatif_result import run_job
+
+    victim = _victim(tmp_path)
+    request = JobRequest.parse({"agents": 1000, "years": 1})
+    out = tmp_path / "results" / "whatif" / request.job_id()
+    out.parent.mkdir(parents=True)
+    out.symlink_to(victim)
+    with pytest.raises(InputError, match="is a link"):
+        run_job(request, out, None)
+    _untouched(victim)

@@ -23,6 +23,7 @@ from scoresim.store import (
     run_dir,
     upsert,
 )
+from scoresim.store.layout import is_plain_dir
 from scoresim.store.lock import writer_lock
 from scoresim.store.repair import record_from_files
 
@@ -57,7 +58,10 @@ def done_ids(root: Path, among: Iterable[str] | None = None) -> set[str]:
     return {
         d.name
         for d in dirs
-        if not d.name.startswith(".") and (d / MANIFEST_FILE).is_file() and verify_run(d) is None
+        if not d.name.startswith(".")
+        and is_plain_dir(d)  # a link in runs/ is not a run of this directory
+        and (d / MANIFEST_FILE).is_file()
+        and verify_run(d) is None
     }
 
 

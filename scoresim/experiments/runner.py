@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import shutil
 import time
 import traceback
 from pathlib import Path
@@ -14,6 +13,7 @@ from scoresim.engine.simulation import Progress, Simulation
 from scoresim.experiments.spec import RunSpec
 from scoresim.scenario import Scenario
 from scoresim.store import RunRecord, run_dir
+from scoresim.store.layout import is_plain_dir, remove_path
 
 __all__ = ["execute", "is_input_error", "pending_record"]
 
@@ -70,7 +70,8 @@ def execute(
     out = run_dir(Path(root), spec.run_id)
     partial = out.with_name(f".{out.name}.partial")
     replaced = out.with_name(f".{out.name}.replaced")
-    if replaced.exists() and not out.exists():  # a crash mid-swap: the earlier run returns
+    # A crash mid-swap: the earlier run returns (a link there is not a run, and goes).
+    if is_plain_dir(replaced) and not out.exists() and not out.is_symlink():
         replaced.rename(out)
     try:
         for name in spec.plugins:
@@ -78,7 +79,7 @@ def execute(
         scenario = Scenario.model_validate(spec.scenario)
         record.scenario_hash = scenario.digest()
         result = Simulation(scenario).run(progress=progress)
-        shutil.rmtree(partial, ignore_errors=True)  # leftovers of an interrupted attempt
+        remove_path(partial)  # leftovers of an interrupted attempt
         result.write(
             partial,
             {
@@ -90,14 +91,14 @@ def execute(
         )
         # An earlier run of the same spec is replaced only now, by renames, so that there is
         # always a complete run to find (see the check above).
-        shutil.rmtree(replaced, ignore_errors=True)
-        if out.exists():
+        remove_path(replaced)
+        if out.exists() or out.is_symlink():
             out.rename(replaced)
         partial.rename(out)
-        shutil.rmtree(replaced, ignore_errors=True)
+        remove_path(replaced)
         record.status = "complete"
     except Exception as exc:  # a failed run is data, not a crash of the experiment
-        shutil.rmtree(partial, ignore_errors=True)
+        remove_path(partial)
         if raise_errors:
             raise
         frame = traceback.extract_tb(exc.__traceback__)[-1:] or None

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
 
+from scoresim.core.errors import InputError
 from scoresim.core.version import code_version
 from scoresim.experiments.compare import compare
 from scoresim.experiments.executors import InProcessExecutor
@@ -23,6 +23,7 @@ from scoresim.explore.whatif_request import AS_IS, REPLICATES, SUMMARY_FILE, WHA
 from scoresim.results import SNAPSHOT_DIR, atomic_write
 from scoresim.scenario import load_scenario
 from scoresim.store import load_results
+from scoresim.store.layout import remove_path
 from scoresim.store.lock import LOCK_FILE, writer_lock
 
 __all__ = ["citizen_in_both", "run_job", "summary"]
@@ -51,14 +52,16 @@ def run_job(request: JobRequest, out: Path, months: Any) -> None:
 
     # The job's directory is this process's alone (another explorer over the same results
     # may run the same request): a second one stops here, touching nothing.
+    # The explorer makes these directories itself; a link in their place (in results someone
+    # sent) would have the job clear and write the directory it points to.
+    for path in (out.parent, out):
+        if path.is_symlink():
+            raise InputError(f"{path.name}: is a link, not a directory of these results")
     with writer_lock(out):
         # A run that failed or was killed before may have left its runs: start afresh.
         for child in out.iterdir():
             if child.name != LOCK_FILE:
-                if child.is_dir() and not child.is_symlink():
-                    shutil.rmtree(child, ignore_errors=True)
-                else:
-                    child.unlink(missing_ok=True)
+                remove_path(child)
         try:
             as_is, what_if = request.overrides()
             worlds = [

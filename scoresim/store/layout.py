@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from scoresim.core.errors import InputError
 
-__all__ = ["EXPERIMENT_FILE", "read_experiment", "run_dir"]
+__all__ = ["EXPERIMENT_FILE", "is_plain_dir", "read_experiment", "remove_path", "run_dir"]
 
 #: What made the runs of a results directory (compare, sweep, calibrate, robustness).
 EXPERIMENT_FILE = "experiment.json"
@@ -35,3 +36,20 @@ def read_experiment(root: Path) -> dict[str, Any]:
     if not isinstance(exp, dict):
         raise InputError(f"{path}: not an experiment's description")
     return exp
+
+
+def is_plain_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory itself, not a link to one."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def remove_path(path: Path) -> None:
+    """Remove ``path`` if it is there: a link or file is unlinked, a directory removed.
+
+    A link is never followed: a directory someone sent may hold a link where a leftover of
+    an interrupted run is expected, pointing at something of the user's.
+    """
+    if is_plain_dir(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.is_symlink() or path.exists():
+        path.unlink(missing_ok=True)

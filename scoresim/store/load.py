@@ -30,6 +30,15 @@ def _checked(root: Path, row: dict[str, Any]) -> dict[str, Any]:
         InputError: A value of another type (a manifest edited or damaged by hand).
     """
     replicate, finished = row.get("replicate"), row.get("finished")
+    run_id = row.get("run_id")
+    plain_id = (
+        isinstance(run_id, str) and Path(run_id).name == run_id and run_id not in ("", ".", "..")
+    )
+    if not plain_id:  # a run's directory is runs/RUN_ID: an id with a path would lead out
+        raise InputError(
+            f"{root / DB_FILE}: a row names run {run_id!r}, which is not a run's directory name; "
+            f"`scoresim repair {root}` rebuilds the manifest"
+        )
     if not isinstance(replicate, int) or not (
         finished is None or isinstance(finished, int | float)
     ):

@@ -20,6 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from scoresim.core.errors import InputError
+from scoresim.store.layout import run_dir
 
 __all__ = ["LOCK_FILE", "writer_lock"]
 
@@ -101,6 +102,12 @@ def writer_lock(
     created = not root.exists()
     fd = _locked(root, wait, waiting)
     try:
+        runs = run_dir(root, "_").parent
+        if runs.is_symlink():  # writers would write and delete in the link's target
+            raise InputError(
+                f"{runs}: is a link; scoresim writes runs only into a directory of the results "
+                "directory itself"
+            )
         with _guard:
             _held[key] = 1
         try:

@@ -7,6 +7,7 @@ it while a sweep is running.
 from __future__ import annotations
 
 import json
+import stat
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -104,10 +105,12 @@ def connect(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{root}: cannot write results here: {exc.strerror or exc}") from None
+    for path in (db, db.with_name(f"{DB_FILE}.wal")):
+        _plain_or_absent(root, path)
     deadline = time.monotonic() + _LOCK_WAIT_S
     while True:
         try:
-            con = duckdb.connect(str(db), read_only=read_only)
+            con = duckdb.connect(str(db), read_only=read_only, config=_CONFIG)
             break
         except duckdb.IOException as exc:
             # Another process holds DuckDB's write lock for a moment (a batch flushing its
@@ -121,6 +124,7 @@ def connect(
             raise damaged(root, exc) from None
     try:
         try:
+            _refuse_code(con, root)
             if not read_only:
                 con.execute(_SCHEMA)
             if views:  # they read every run's Parquet schema: skipped for manifest updates
@@ -130,6 +134,55 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+#: A database someone sent must not fetch or load anything: no extension is installed or
+#: loaded behind the user's back.
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+_COLUMNS = [line.split()[0] for line in _SCHEMA.splitlines()[2:-1]]
+
+
+def _plain_or_absent(root: Path, path: Path) -> None:
+    """Refuse a database file that is a link or a special file (DuckDB would follow it)."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        raise InputError(
+            f"{path}: not a plain file of its own (a link or a special file); remove it, "
+            f"then `scoresim repair {root}` rebuilds the manifest"
+        )
+
+
+def _refuse_code(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Refuse a database that holds code: views, macros, computed or default columns.
+
+    The manifest is data. A database that was edited to run something when it is read
+    (a view over ``read_text``, say) is treated as damaged, and repair moves it aside.
+    """
+    stored = con.execute(
+        "SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal AND NOT temporary)"
+        " + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal"
+        "    AND function_type IN ('macro', 'table_macro'))"
+        " + (SELECT count(*) FROM duckdb_columns() WHERE NOT internal"
+        "    AND (is_generated OR column_default IS NOT NULL))"
+    ).fetchone()
+    columns = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'runs' "
+            "AND NOT internal ORDER BY column_index"
+        ).fetchall()
+    ]
+    if (stored and stored[0]) or (columns and columns != _COLUMNS):
+        raise InputError(
+            f"{root / DB_FILE}: holds views, macros or a runs table of another shape, which "
+            f"a manifest never does; `scoresim repair {root}` moves it aside and rebuilds it"
+        )
 
 
 def damaged(root: Path, exc: Exception) -> InputError:

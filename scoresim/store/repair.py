@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from scoresim.core.errors import InputError
 from scoresim.results import MANIFEST_FILE, verify_run
-from scoresim.store.layout import run_dir
+from scoresim.store.layout import is_plain_dir, remove_path, run_dir
 from scoresim.store.lock import writer_lock
 from scoresim.store.manifest import DB_FILE, RunRecord, list_runs, upsert
 from scoresim.store.tables import restore_tables
@@ -86,17 +85,20 @@ def record_from_files(path: Path, base: RunRecord) -> RunRecord:
 
 
 def _clear_leftovers(runs: Path) -> int:
-    """Remove what interrupted runs left behind; a run caught mid-replacement comes back."""
+    """Remove what interrupted runs left behind; a run caught mid-replacement comes back.
+
+    Links among them are removed, never followed or renamed into place.
+    """
     count = 0
     for d in sorted(runs.glob(".*.replaced")):
         final = runs / d.name[1 : -len(".replaced")]
-        if final.exists():
-            shutil.rmtree(d, ignore_errors=True)
-        else:
+        if is_plain_dir(d) and not final.exists() and not final.is_symlink():
             d.rename(final)
+        else:
+            remove_path(d)
         count += 1
     for d in sorted(runs.glob(".*.partial")):
-        shutil.rmtree(d, ignore_errors=True)
+        remove_path(d)
         count += 1
     return count
 
@@ -142,11 +144,12 @@ def repair(root: Path) -> RepairReport:
         dirs: list[Path] = []
         if runs.is_dir():
             report.leftovers = _clear_leftovers(runs)
-            dirs = sorted(d for d in runs.iterdir() if d.is_dir() and not d.name.startswith("."))
+            dirs = sorted(d for d in runs.iterdir() if not d.name.startswith(".") and d.is_dir())
         rows: list[RunRecord] = []
         for d in dirs:
             base = known.get(d.name) or RunRecord(d.name, "", "", "", 0, path=f"runs/{d.name}")
-            reason = verify_run(d)
+            # A run's directory that links elsewhere is not the run's: never recorded complete.
+            reason = "its directory is a link" if d.is_symlink() else verify_run(d)
             if reason is None:
                 rows.append(record_from_files(d, base))
                 report.complete += 1
@@ -177,7 +180,10 @@ def run_state(root: Path, row: dict[str, Any]) -> str:
     status = str(row.get("status"))
     if status != "complete":
         return status
-    path = run_dir(root, str(row.get("run_id")))
+    run_id = str(row.get("run_id"))
+    path = run_dir(root, run_id)
+    if Path(run_id).name != run_id or path.is_symlink():
+        return "damaged"  # not a directory of this results directory
     if not path.is_dir():
         return "missing"
     return "complete" if verify_run(path, checksums=False) is None else "damaged"

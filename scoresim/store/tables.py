@@ -12,6 +12,8 @@ import re
 import stat
 from pathlib import Path
 
+import duckdb
+
 from scoresim.results import atomic_write
 from scoresim.store.manifest import connect
 
@@ -20,6 +22,8 @@ __all__ = ["TABLES_FILE", "put_table", "restore_tables"]
 #: Which Parquet file (relative to the results directory) each study table copies.
 TABLES_FILE = "tables.json"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
+#: The manifest's own table and views: a study table must not replace them.
+_RESERVED = frozenset({"runs", "complete_runs", "measures", "final_measures"})
 
 
 def put_table(root: Path, name: str, parquet: Path) -> None:
@@ -28,11 +32,14 @@ def put_table(root: Path, name: str, parquet: Path) -> None:
     Raises:
         ValueError: If ``name`` is not a plain identifier.
     """
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"table name {name!r}: letters, digits and underscores only")
+    if not _NAME.fullmatch(name) or name in _RESERVED:
+        raise ValueError(
+            f"table name {name!r}: letters, digits and underscores only, and not one of "
+            f"{', '.join(sorted(_RESERVED))}"
+        )
     with connect(root, views=False) as con:
         con.execute(
-            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet(?)",
+            f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)',
             [str(parquet.resolve())],
         )
     if parquet.resolve().parent != root.resolve():
@@ -55,13 +62,19 @@ def _listed(root: Path) -> dict[str, str]:
         for k, v in data.items()
         if isinstance(k, str)
         and _NAME.fullmatch(k)
+        and k not in _RESERVED
         and isinstance(v, str)
         and re.fullmatch(r"[A-Za-z0-9_.-]+\.parquet", v)
     }
 
 
 def restore_tables(root: Path) -> list[str]:
-    """Make again every table ``tables.json`` names whose file is there; return their names."""
+    """Make again every table ``tables.json`` names whose file is there and reads.
+
+    Returns:
+        The names of the tables made; a file that is missing, a link or not a readable
+        Parquet file is left out (the study that wrote it can write it again).
+    """
     done = []
     for name, file in sorted(_listed(root).items()):
         path = root / file
@@ -69,7 +82,11 @@ def restore_tables(root: Path) -> list[str]:
             plain = stat.S_ISREG(path.lstat().st_mode)
         except OSError:
             plain = False
-        if plain:
+        if not plain:
+            continue
+        try:
             put_table(root, name, path)
-            done.append(name)
+        except duckdb.Error:
+            continue
+        done.append(name)
     return done
