@@ -279,13 +279,22 @@ def verify_run(run_dir: str | Path, checksums: bool = True) -> str | None:
     SHA-256) recorded there. A run written before files were recorded needs a readable
     ``run.json`` and a ``measures.parquet`` whose footer reads.
     """
-    out = Path(run_dir)
+    return _verified(Path(run_dir), checksums)[0]
+
+
+def _verified(out: Path, checksums: bool) -> tuple[str | None, dict[str, Any]]:
+    """What is wrong with run ``out`` (None if nothing), and its ``run.json`` as read."""
     if not (out / MANIFEST_FILE).is_file():
-        return f"{MANIFEST_FILE}: missing"
+        return f"{MANIFEST_FILE}: missing", {}
     try:
         info = _read_manifest(out)
     except InputError as exc:
-        return f"{MANIFEST_FILE}: {str(exc).rsplit(': ', 1)[-1]}"
+        return f"{MANIFEST_FILE}: {str(exc).rsplit(': ', 1)[-1]}", {}
+    return _damage(out, info, checksums), info
+
+
+def _damage(out: Path, info: dict[str, Any], checksums: bool) -> str | None:
+    """What is wrong with the files of run ``out`` against its read ``run.json``, if any."""
     files = info.get("files")
     if files is None:
         try:
@@ -301,13 +310,13 @@ def verify_run(run_dir: str | Path, checksums: bool = True) -> str | None:
             return f"{MANIFEST_FILE}: its list of files is damaged"
         path = out / rel
         try:  # lstat: a link (say to /dev/zero) is not a file of the run, and is not followed
-            info_ = path.lstat()
+            found = path.lstat()
         except (OSError, ValueError):  # ValueError: a name with a NUL byte
             return f"{name!r}: missing"
-        if not stat.S_ISREG(info_.st_mode):
+        if not stat.S_ISREG(found.st_mode):
             return f"{name!r}: not a plain file"
-        if info_.st_size != want.get("bytes"):
-            return f"{name}: {info_.st_size:,} bytes where {want.get('bytes')} were written"
+        if found.st_size != want.get("bytes"):
+            return f"{name}: {found.st_size:,} bytes where {want.get('bytes')} were written"
         try:
             same = not checksums or fingerprint(path)["sha256"] == want.get("sha256")
         except OSError as exc:
@@ -327,7 +336,7 @@ def load_run(run_dir: str | Path) -> RunResult:
         InputError: If the run's files are missing, damaged or not a run's.
     """
     out = Path(run_dir)
-    damage = verify_run(out, checksums=False)
+    damage, manifest = _verified(out, checksums=False)  # run.json is read once, here
     if damage is not None:
         raise InputError(
             f"{out}: damaged run ({damage}); `scoresim repair` marks it, and --resume reruns it"
@@ -352,7 +361,6 @@ def load_run(run_dir: str | Path) -> RunResult:
         scenario = read_stored(stored, str(out / MEASURES_FILE))
     except ScenarioError as exc:
         raise InputError(str(exc)) from None
-    manifest = _read_manifest(out)
     burn_in: dict[str, NDArray[np.float64]] = {}
     if (out / BURN_IN_FILE).is_file():
         burn_in = _read_burn_in(out / BURN_IN_FILE, skip)

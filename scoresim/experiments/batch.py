@@ -113,17 +113,19 @@ def run_batch(
     if len(set(ids)) != len(ids):
         raise InputError("two runs of the batch have the same id")
     with writer_lock(root):
-        return _run_locked(specs, root, executor, progress, rerun)
+        return _run_locked(ids, specs, root, executor, progress, rerun)
 
 
 def _run_locked(
+    ids: list[str],
     specs: Sequence[RunSpec],
     root: Path,
     executor: Executor,
     progress: BatchProgress | None,
     rerun: bool,
 ) -> BatchReport:
-    complete_before = done_ids(root)
+    # Only this batch's runs are checked: a directory of many runs is not re-hashed for one.
+    complete_before = done_ids(root, ids)
     done = set() if rerun else complete_before
     todo = [s for s in specs if s.run_id not in done]
     known = {r["run_id"]: r["status"] for r in list_runs(root)} if _has_db(root) else {}
